@@ -1,0 +1,3 @@
+from lmcor_cli.cli import main
+
+main()

@@ -1,0 +1,116 @@
+"""The ``lmcor`` command line: flags in, exit codes out.  Work happens in ``commands/``."""
+
+from __future__ import annotations
+
+import signal
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from lmcor_cli import __version__
+from lmcor_cli.console import Env
+from lmcor_cli.errors import LmcorError
+
+app = typer.Typer(
+    name="lmcor",
+    help="Fix the grammar and wording of English prose, locally: a small LLM proposes candidate "
+    "rewrites and a small trained corrector combines them (LMCor).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    diff = "diff"
+    json = "json"
+
+
+class Syntax(str, Enum):
+    auto = "auto"
+    markdown = "markdown"
+    text = "text"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lmcor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = None,
+) -> None:
+    """lmcor — local grammar fixing."""
+
+
+@app.command()
+def fix(
+    files: Annotated[Optional[list[str]], typer.Argument(help="Files to fix; '-' (or nothing, with piped input) reads stdin.", show_default=False)] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files (atomically; untouched if nothing changes).")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 if any file would change.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show a unified diff (same as --format diff).")] = False,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="text: corrected text; diff: unified diff; json: one object per rewritten sentence.")] = OutputFormat.text,
+    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="GGUF file, or 'gemma3-270m' (the packaged default).")] = None,
+    corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="Corrector folder, 'none' (use the LLM's greedy candidate), or 'auto': the shipped corrector in models/ when present, else 'none'.")] = None,
+    candidates: Annotated[Optional[int], typer.Option("--candidates", "-k", help="Candidates per sentence (default 5 with a corrector: greedy + 4 samples; 1 without).")] = None,
+    syntax: Annotated[Optional[Syntax], typer.Option("--syntax", help="Input syntax (auto: by file suffix; stdin is Markdown).")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models (default: available cores - 1, at least 1).")] = None,
+    device: Annotated[Optional[Device], typer.Option("--device", help="auto, cpu or cuda (falls back to cpu with a notice).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain what is kept and why, on stderr.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+) -> None:
+    """Fix FILE(s), or stdin, and print the result (or rewrite with -i, or test with --check).
+
+    Exit codes: 0 done (or --check: nothing to fix), 1 --check found something to fix,
+    2 usage or input error (other files are still processed), 3 model error, 130 interrupted.
+    """
+    from lmcor_cli.commands.fix import FixOptions, handle
+    from lmcor_cli.config import load_settings
+
+    env = Env(verbose=verbose, quiet=quiet)
+    try:
+        settings = load_settings().with_overrides(
+            generator=generator,
+            corrector=corrector,
+            candidates=candidates,
+            syntax=syntax.value if syntax else None,
+            threads=threads,
+            device=device.value if device else None,
+            cache=False if no_cache else None,
+        )
+    except LmcorError as exc:
+        env.error(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+    options = FixOptions(
+        files=files or [], in_place=in_place, check=check, output_format="diff" if diff else output_format.value
+    )
+    raise typer.Exit(handle(options, settings, env))
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    """Entry point.  SIGTERM unwinds like Ctrl-C so in-place writes clean up their temp files;
+    typer maps Ctrl-C to exit 130 and a closed stdout pipe to a quiet exit."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    app()
+
+
+if __name__ == "__main__":
+    main()

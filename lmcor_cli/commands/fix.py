@@ -1,0 +1,225 @@
+"""``lmcor fix``: stream corrected text, rewrite files in place, or check them."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from lmcor_cli.config import Settings
+from lmcor_cli.console import Env
+from lmcor_cli.engine_factory import build_engine
+from lmcor_cli.errors import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_OK, InputError, LmcorError, UsageError
+from lmcor_cli.pipeline import Engine, Piece, Rewrite, fix_document
+from lmcor_cli.segment import syntax_for
+from lmcor_cli.textio import STDIN_NAME, Source, atomic_writer, open_source
+
+FORMATS = ("text", "diff", "json")
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    files: list[str]
+    in_place: bool
+    check: bool
+    output_format: str
+
+
+def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
+    files = _input_names(options, env)
+    engine = build_engine(settings, env)
+    progress = _progress(env, len(files)) if (options.in_place or options.check) and env.stderr_is_tty else None
+    worst = EXIT_OK
+    would_change: list[str] = []
+    try:
+        for name in files:
+            if _ignored(name, settings.ignore):
+                env.notice(f"{name}: ignored by configuration")
+                continue
+            try:
+                source = open_source(name)
+            except InputError as exc:
+                env.error(str(exc))
+                worst = max(worst, exc.exit_code)
+                continue
+            try:
+                changed = _fix_one(source, options, settings, engine, env)
+            except InputError as exc:
+                env.error(str(exc))
+                worst = max(worst, exc.exit_code)
+                continue
+            finally:
+                source.close()
+            if progress:
+                progress.advance(progress.task_ids[0])
+            if changed and options.check:
+                would_change.append(name)
+    finally:
+        if progress:
+            progress.stop()
+        if engine.cache:
+            engine.cache.close()
+    for name in would_change:
+        env.warn(f"would fix {name}")
+    if options.check and would_change and worst == EXIT_OK:
+        return EXIT_CHANGES
+    return worst
+
+
+def _input_names(options: FixOptions, env: Env) -> list[str]:
+    if options.output_format not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
+    if options.in_place and options.check:
+        raise UsageError("--in-place and --check cannot be used together")
+    files = options.files or []
+    if not files:
+        if env.stdin_is_tty:
+            raise UsageError("no input: pass FILE... or pipe text into 'lmcor fix -'")
+        files = ["-"]
+    if options.in_place and "-" in files:
+        raise UsageError("--in-place needs files, not standard input")
+    return files
+
+
+def _ignored(name: str, globs: tuple[str, ...]) -> bool:
+    if name == "-":
+        return False
+    path = PurePath(name)
+    return any(fnmatch.fnmatch(name, g) or path.match(g) for g in globs)
+
+
+def _fix_one(source: Source, options: FixOptions, settings: Settings, engine: Engine, env: Env) -> bool:
+    """Process one input; return whether anything in it changed."""
+    syntax = syntax_for(source.name, settings.syntax)
+    pieces = fix_document(source.lines(), syntax, engine, notice=lambda m: env.notice(f"{source.name}: {m}"))
+    if options.in_place:
+        assert source.path is not None
+        return _write_in_place(source.path, pieces, options, env, source.name)
+    if options.check and options.output_format == "text":
+        return any(piece.rewrites for piece in pieces)
+    if options.output_format == "text":
+        return _stream_text(pieces)
+    if options.output_format == "json":
+        return _stream_json(pieces, source.name)
+    return _print_diff(pieces, source.name, env)
+
+
+def _write_in_place(path: Path, pieces: Iterator[Piece], options: FixOptions, env: Env, name: str) -> bool:
+    before: list[str] = []
+    after: list[str] = []
+    changed = False
+    with atomic_writer(path) as out:
+        for piece in pieces:
+            out.write(piece.text.encode("utf-8"))
+            changed = changed or bool(piece.rewrites)
+            if options.output_format == "json":
+                _emit_json(piece.rewrites, name)
+            elif options.output_format == "diff":
+                before.append(_original_text(piece))
+                after.append(piece.text)
+        if not changed:
+            out.discard()
+    if changed:
+        env.notice(f"fixed {name}")
+        if options.output_format == "diff":
+            _print_diff_of(name, "".join(before), "".join(after), env)
+    return changed
+
+
+def _stream_text(pieces: Iterator[Piece]) -> bool:
+    out = sys.stdout.buffer
+    changed = False
+    for piece in pieces:
+        if piece.text:
+            out.write(piece.text.encode("utf-8"))
+            out.flush()
+        changed = changed or bool(piece.rewrites)
+    return changed
+
+
+def _stream_json(pieces: Iterator[Piece], name: str) -> bool:
+    changed = False
+    for piece in pieces:
+        _emit_json(piece.rewrites, name)
+        changed = changed or bool(piece.rewrites)
+    return changed
+
+
+def _emit_json(rewrites: list[Rewrite], name: str) -> None:
+    for rewrite in rewrites:
+        outcome = rewrite.outcome
+        record = {
+            "file": name if name != STDIN_NAME else "-",
+            "byte_start": rewrite.byte_start,
+            "byte_end": rewrite.byte_end,
+            "source": rewrite.sentence.source,
+            "replacement": rewrite.replacement,
+            "output": outcome.output,
+            "candidates": [c.to_json() for c in outcome.candidates],
+            "system": outcome.system,
+            "seconds": round(outcome.seconds, 4),
+        }
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+def _original_text(piece: Piece) -> str:
+    return piece.rewrites[0].sentence.source if piece.rewrites else piece.text
+
+
+def _print_diff(pieces: Iterator[Piece], name: str, env: Env) -> bool:
+    before: list[str] = []
+    after: list[str] = []
+    for piece in pieces:
+        before.append(_original_text(piece))
+        after.append(piece.text)
+    return _print_diff_of(name, "".join(before), "".join(after), env)
+
+
+def _print_diff_of(name: str, old: str, new: str, env: Env) -> bool:
+    if old == new:
+        return False
+    label = name if name != STDIN_NAME else "stdin"
+    diff = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{label}", f"b/{label}"
+    )
+    write_diff(diff, env)
+    return True
+
+
+def write_diff(lines: Iterator[str], env: Env) -> None:
+    colour = env.stdout_is_tty and env.color
+    styles = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
+    out = sys.stdout
+    for line in lines:
+        if not line.endswith(("\n", "\r")):
+            line += "\n\\ No newline at end of file\n"
+        style = styles.get(line[:1]) if colour else None
+        out.write(f"{style}{line.rstrip(chr(10))}\x1b[0m\n" if style else line)
+    out.flush()
+
+
+def handle(options: FixOptions, settings: Settings, env: Env) -> int:
+    try:
+        return run_fix(options, settings, env)
+    except LmcorError as exc:
+        env.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        env.error("interrupted; files being rewritten were left unchanged")
+        return EXIT_INTERRUPTED
+
+
+def _progress(env: Env, total: int):  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("fixing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=env.stderr, transient=True
+    )
+    progress.add_task("files", total=total)
+    progress.start()
+    return progress

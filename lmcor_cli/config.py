@@ -1,0 +1,99 @@
+"""Settings: defaults, then ``[tool.lmcor]`` / ``.lmcor.toml``, then command-line flags."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from lmcor_cli.errors import UsageError
+
+DEFAULT_CANDIDATES = 5
+
+
+def available_cores() -> int:
+    """Cores this process may run on (cgroups and taskset included)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def default_threads() -> int:
+    """One core fewer than available: llama.cpp's spinning workers collapse when oversubscribed,
+    and a second decoding thread buys little (decoding is memory-bound)."""
+    return max(1, available_cores() - 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    generator: str = "gemma3-270m"
+    corrector: str = "auto"  # "auto" (the shipped model if present), "none", or a folder
+    candidates: int | None = None  # None: 5 with a corrector, 1 without
+    syntax: str = "auto"
+    ignore: tuple[str, ...] = ()
+    threads: int = field(default_factory=default_threads)
+    device: str = "auto"
+    cache: bool = True
+    prompt_variant: int = 0
+    beam_size: int | None = None
+    config_file: Path | None = None
+
+    def with_overrides(self, **flags: Any) -> Settings:
+        return replace(self, **{k: v for k, v in flags.items() if v is not None})
+
+
+_KEYS = {f.name for f in fields(Settings)} - {"config_file"}
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest ``.lmcor.toml`` or ``pyproject.toml`` with a ``[tool.lmcor]`` table."""
+    for folder in [start, *start.parents]:
+        dedicated = folder / ".lmcor.toml"
+        if dedicated.is_file():
+            return dedicated, _read_toml(dedicated)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _read_toml(pyproject).get("tool", {}).get("lmcor")
+            if table is not None:
+                return pyproject, table
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: invalid TOML ({exc})") from None
+
+
+def load_settings(start: Path | None = None) -> Settings:
+    found = find_config((start or Path.cwd()).resolve())
+    if found is None:
+        return Settings()
+    path, table = found
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise UsageError(f"{path}: unknown lmcor setting(s): {', '.join(unknown)}")
+    values: dict[str, Any] = dict(table)
+    if "ignore" in values:
+        if not isinstance(values["ignore"], list) or not all(isinstance(g, str) for g in values["ignore"]):
+            raise UsageError(f"{path}: 'ignore' must be a list of glob strings")
+        values["ignore"] = tuple(values["ignore"])
+    for key in ("candidates", "threads", "prompt_variant", "beam_size"):
+        if key in values and (not isinstance(values[key], int) or values[key] < 0):
+            raise UsageError(f"{path}: '{key}' must be a non-negative integer")
+    for key in ("generator", "corrector", "syntax", "device"):
+        if key in values and not isinstance(values[key], str):
+            raise UsageError(f"{path}: '{key}' must be a string")
+    if "corrector" in values and values["corrector"] not in ("auto", "none"):
+        values["corrector"] = str((path.parent / values["corrector"]).resolve())
+    return Settings(**values, config_file=path)

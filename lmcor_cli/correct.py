@@ -1,0 +1,125 @@
+"""The corrector: a CTranslate2 seq2seq model that reads source + candidates.
+
+``format_input`` is the one definition of the corrector's input, shared by training
+and inference; a model folder records which format it was trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lmcor_cli.candidates import Candidate
+from lmcor_cli.errors import ModelError
+
+INPUT_FORMAT = 1
+SEPARATOR = "<sep>"
+ORIGIN_TAGS = {"greedy": "<llm>", "sample": "<llm>", "rule": "<rule>"}
+SPECIAL_SYMBOLS = [SEPARATOR, *sorted(set(ORIGIN_TAGS.values()))]
+MODEL_FILES = ("model.bin", "spm.model", "lmcor.json")
+
+
+def format_input(source: str, candidates: Sequence[Candidate]) -> str:
+    """``source: S candidates: <sep> <llm> C1 <sep> <rule> C2 ...`` — the corrector's input."""
+    parts = [f"source: {source} candidates:"]
+    for candidate in candidates:
+        parts.append(f"{SEPARATOR} {ORIGIN_TAGS.get(candidate.origin, '<llm>')} {candidate.text}")
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class CorrectorInfo:
+    path: Path
+    name: str
+    id: str
+    beam_size: int
+    max_output_ratio: float
+
+
+def inspect_corrector(path: Path) -> CorrectorInfo:
+    """Check a corrector folder without loading it; the id keys the result cache."""
+    missing = [name for name in MODEL_FILES if not (path / name).is_file()]
+    if not path.is_dir():
+        raise ModelError(f"corrector {path}: no such folder")
+    if missing:
+        raise ModelError(f"corrector {path}: not a corrector folder (missing {', '.join(missing)})")
+    try:
+        meta = json.loads((path / "lmcor.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"corrector {path}: unreadable lmcor.json ({exc})") from None
+    if meta.get("input_format") != INPUT_FORMAT:
+        raise ModelError(
+            f"corrector {path}: trained for input format {meta.get('input_format')!r}, "
+            f"this lmcor speaks format {INPUT_FORMAT}"
+        )
+    digest = hashlib.sha256()
+    for name in MODEL_FILES:
+        stat = (path / name).stat()
+        digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    checksums = path / "SHA256SUMS"
+    if checksums.is_file():
+        digest = hashlib.sha256(checksums.read_bytes())
+    return CorrectorInfo(
+        path=path,
+        name=str(meta.get("name", path.name)),
+        id=f"{meta.get('name', path.name)}@{digest.hexdigest()[:16]}",
+        beam_size=int(meta.get("beam_size", 1)),
+        max_output_ratio=float(meta.get("max_output_ratio", 1.5)),
+    )
+
+
+class Corrector:
+    """Loads lazily; ``correct`` runs whole batches (length-sorted by CTranslate2)."""
+
+    def __init__(self, info: CorrectorInfo, device: str = "cpu", threads: int = 1, beam_size: int | None = None):
+        self.info = info
+        self.device = device
+        self.threads = threads
+        self.beam_size = beam_size or info.beam_size
+        self._translator = None
+        self._spm = None
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    def _load(self) -> None:
+        import ctranslate2
+        import sentencepiece
+
+        try:
+            self._spm = sentencepiece.SentencePieceProcessor(model_file=str(self.info.path / "spm.model"))
+            compute_type = "int8" if self.device == "cpu" else "int8_float16"
+            self._translator = ctranslate2.Translator(
+                str(self.info.path), device=self.device, compute_type=compute_type, intra_threads=self.threads
+            )
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise ModelError(f"corrector {self.info.path}: cannot load ({str(exc).splitlines()[0]})") from None
+        if self._translator is not None:
+            vocab = self._spm.get_piece_size()
+            if vocab > 0 and self._spm.piece_to_id(SEPARATOR) == self._spm.unk_id():
+                raise ModelError(f"corrector {self.info.path}: vocabulary lacks the {SEPARATOR} symbol")
+
+    def correct(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[str]:
+        """One corrected sentence per source."""
+        if not sources:
+            return []
+        if self._translator is None:
+            self._load()
+        assert self._spm is not None and self._translator is not None
+        batch = [self._spm.encode(format_input(s, pool), out_type=str) for s, pool in zip(sources, pools)]
+        limits = [max(16, int(len(self._spm.encode(s)) * self.info.max_output_ratio) + 8) for s in sources]
+        try:
+            results = self._translator.translate_batch(
+                batch,
+                beam_size=self.beam_size,
+                max_batch_size=32,
+                max_decoding_length=max(limits),
+                return_scores=False,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"corrector {self.info.path}: failed ({str(exc).splitlines()[0]})") from None
+        return [self._spm.decode(result.hypotheses[0]).strip() for result in results]

@@ -1,0 +1,65 @@
+"""Settings → an Engine with lazily loaded models and the result cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lmcor_cli.cache import ResultCache
+from lmcor_cli.config import Settings
+from lmcor_cli.console import Env
+from lmcor_cli.correct import Corrector, CorrectorInfo, inspect_corrector
+from lmcor_cli.errors import UsageError
+from lmcor_cli.generate.base import GeneratorSpec, check_generator, generator_id, open_generator
+from lmcor_cli.models import cache_dir, default_corrector
+from lmcor_cli.pipeline import Engine
+from lmcor_cli.prompt import load_prompt
+
+DEFAULT_CANDIDATES_WITH_CORRECTOR = 5
+
+
+def resolve_device(requested: str, env: Env) -> str:
+    """``auto`` → cuda when both runtimes can use a GPU; ``cuda`` falls back with a notice."""
+    if requested not in ("auto", "cpu", "cuda"):
+        raise UsageError(f"--device must be auto, cpu or cuda, not {requested!r}")
+    if requested == "cpu":
+        return "cpu"
+    import ctranslate2
+
+    has_gpu = ctranslate2.get_cuda_device_count() > 0
+    if requested == "cuda" and not has_gpu:
+        env.warn("no CUDA device available; running on the CPU")
+    return "cuda" if has_gpu else "cpu"
+
+
+def corrector_info(settings: Settings) -> CorrectorInfo | None:
+    choice = settings.corrector
+    if choice == "none":
+        return None
+    if choice == "auto":
+        shipped = default_corrector()
+        return inspect_corrector(shipped) if shipped else None
+    return inspect_corrector(Path(choice))
+
+
+def build_engine(settings: Settings, env: Env) -> Engine:
+    """Check what can be checked cheaply now (files exist, formats match); load later."""
+    if settings.candidates is not None and not 1 <= settings.candidates <= 16:
+        raise UsageError("--candidates must be between 1 and 16")
+    device = resolve_device(settings.device, env)
+    info = corrector_info(settings)
+    k = settings.candidates or (DEFAULT_CANDIDATES_WITH_CORRECTOR if info else 1)
+    spec = GeneratorSpec(
+        name=settings.generator, prompt=load_prompt(settings.prompt_variant), threads=settings.threads, device=device
+    )
+    check_generator(spec)
+    cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
+    return Engine(
+        make_generator=lambda: open_generator(spec),
+        make_corrector=lambda: Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size)
+        if info
+        else None,
+        generator_id=generator_id(spec),
+        corrector_id=info.id if info else "none",
+        k=k,
+        cache=cache,
+    )

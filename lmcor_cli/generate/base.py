@@ -1,0 +1,78 @@
+"""The Generator protocol and how a ``--generator`` value becomes one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from lmcor_cli.candidates import Candidate
+from lmcor_cli.errors import ModelError
+from lmcor_cli.prompt import FewShotPrompt
+
+DEFAULT_GENERATOR = "gemma3-270m"
+
+
+class Generator(Protocol):
+    """Proposes up to ``k`` rewrites per sentence, the greedy one first."""
+
+    id: str
+
+    def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]: ...
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """Everything needed to build a generator, known before any model is loaded."""
+
+    name: str  # "gemma3-270m", a path to a .gguf file
+    prompt: FewShotPrompt
+    threads: int
+    device: str = "cpu"
+    temperature: float = 0.6
+
+
+PLUGIN_PREFIX = "py:"
+
+
+def open_generator(spec: GeneratorSpec) -> Generator:
+    """Build the generator a spec names (the model loads on first use).
+
+    ``py:package.module:factory`` names a Python plugin: ``factory(spec)`` returns any
+    object with ``id`` and ``candidates()`` (a rule-based system, a test double, ...).
+    """
+    if spec.name.startswith(PLUGIN_PREFIX):
+        return load_plugin(spec.name)(spec)
+    from lmcor_cli.generate.llamacpp import LlamaCppGenerator
+    from lmcor_cli.models import resolve_gguf
+
+    return LlamaCppGenerator(resolve_gguf(spec.name), spec)
+
+
+def load_plugin(name: str):  # type: ignore[no-untyped-def]
+    import importlib
+
+    target = name.removeprefix(PLUGIN_PREFIX)
+    module_name, _, attribute = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ModelError(f"generator {name}: cannot import ({exc})") from None
+
+
+def check_generator(spec: GeneratorSpec) -> None:
+    """Fail before any output if the named generator cannot exist."""
+    if spec.name.startswith(PLUGIN_PREFIX):
+        load_plugin(spec.name)
+    else:
+        from lmcor_cli.models import resolve_gguf
+
+        resolve_gguf(spec.name)
+
+
+def generator_id(spec: GeneratorSpec) -> str:
+    """A cache key part that changes whenever the generator's output could."""
+    from lmcor_cli.models import gguf_id
+
+    model = spec.name if spec.name.startswith(PLUGIN_PREFIX) else gguf_id(spec.name)
+    return f"{model}|{spec.prompt.id}|t={spec.temperature}"

