@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -99,6 +100,45 @@ def fix(
         files=files or [], in_place=in_place, check=check, output_format="diff" if diff else output_format.value
     )
     raise typer.Exit(handle(options, settings, env))
+
+
+train_app = typer.Typer(help="Build a corrector: candidates → synth → vocab → fit → export (each resumable).", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("candidates")
+def train_candidates(
+    data: Annotated[list[Path], typer.Argument(help="JSONL or M2 files with sources and references.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL (appended; re-running resumes).")] = Path("runs/candidates.jsonl"),
+    candidates: Annotated[int, typer.Option("--candidates", "-k", help="Candidates per sentence (greedy + samples).")] = 5,
+    prompts: Annotated[int, typer.Option("--prompts", help="Prompt variants to rotate over (0 = the inference prompt).")] = 3,
+    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the generator.")] = None,
+) -> None:
+    """Run the generator over training sources; store K candidates per sentence (resumable)."""
+    from lmcor_cli.commands.train import run_candidates
+
+    env = Env()
+    settings = _settings(generator=generator, threads=threads)
+    raise typer.Exit(_guarded(env, lambda: run_candidates(data, out, candidates, prompts, settings, env)))
+
+
+def _settings(**flags: object):  # type: ignore[no-untyped-def]
+    from lmcor_cli.config import load_settings
+
+    return load_settings().with_overrides(**flags)
+
+
+def _guarded(env: Env, action) -> int:  # type: ignore[no-untyped-def]
+    """Run a command body; user-facing errors become one line and an exit code."""
+    try:
+        return action()
+    except LmcorError as exc:
+        env.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        env.error("interrupted")
+        return 130
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

@@ -1,27 +1,47 @@
-"""Candidates from a GGUF model run in-process by llama-cpp-python.
+"""Candidates from a GGUF model, decoded in batches through llama.cpp's low-level API.
 
-One ``Llama`` object lives for the whole run, so the few-shot prefix is evaluated once
-and its KV cache reused for every sentence and sample (llama-cpp-python keeps the
-longest common token prefix of consecutive prompts).  Greedy decoding comes first and
-is deterministic; samples use a seed derived from the sentence, so a re-run gives the
-same candidates.
+Decoding a small model on a CPU is memory-bound: one forward pass over 40 sequences
+costs little more than over one.  So the few-shot prefix is evaluated once, into
+sequence 0, and stays in the KV cache for the whole run; each sentence's suffix is
+evaluated once and shared by its K candidate sequences (a token may belong to several
+sequences); then all candidates of a group of sentences decode together, one token per
+sequence per step, each with its own sampler.  Candidate 0 is greedy (deterministic);
+the others sample at the configured temperature with seeds derived from the sentence,
+so a re-run gives the same pool.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.errors import ModelError
 from lmcor_cli.generate.base import GeneratorSpec, generator_id
 
-N_CTX = 2048
-STOP = ["\n", "\r"]
+N_CTX = 8192
+N_BATCH = 2048
+MAX_SEQUENCES = 64
+
+
+@dataclass
+class _Sequence:
+    """One candidate being decoded."""
+
+    seq_id: int
+    sampler: object
+    budget: int
+    pos: int
+    logits_index: int
+    pieces: bytearray = field(default_factory=bytearray)
+    generated: int = 0
+    done: bool = False
 
 
 class LlamaCppGenerator:
@@ -29,56 +49,219 @@ class LlamaCppGenerator:
         self.path = path
         self.spec = spec
         self.id = generator_id(spec)
-        self._llm = None
-
-    def _load(self):  # type: ignore[no-untyped-def]
-        from llama_cpp import Llama
-
-        gpu_layers = -1 if self.spec.device == "cuda" else 0
-        try:
-            with _quiet_stderr():
-                return Llama(
-                    model_path=str(self.path),
-                    n_ctx=N_CTX,
-                    n_threads=self.spec.threads,
-                    n_threads_batch=self.spec.threads,
-                    n_gpu_layers=gpu_layers,
-                    verbose=False,
-                )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelError(f"generator {self.path}: cannot load this GGUF ({exc})") from None
+        self._session: _Session | None = None
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
-        if self._llm is None:
-            self._llm = self._load()
-        return [self._for_sentence(sentence, k) for sentence in sentences]
-
-    def _for_sentence(self, sentence: str, k: int) -> list[Candidate]:
-        llm = self._llm
-        prompt = self.spec.prompt.for_sentence(sentence)
-        budget = int(len(llm.tokenize(sentence.encode(), add_bos=False)) * 1.5) + 8
-        seed = int.from_bytes(hashlib.sha256(sentence.encode()).digest()[:4], "little")
-        results = []
-        for index in range(k):
-            greedy = index == 0
-            with _quiet_stderr():
-                out = llm.create_completion(
-                    prompt,
-                    max_tokens=budget,
-                    temperature=0.0 if greedy else self.spec.temperature,
-                    top_k=0 if not greedy else 40,
-                    top_p=1.0,
-                    min_p=0.0,
-                    repeat_penalty=1.0,
-                    seed=seed + index,
-                    stop=STOP,
-                )
-            results.append(Candidate(out["choices"][0]["text"].strip(), "greedy" if greedy else "sample"))
+        if self._session is None:
+            self._session = _Session(self.path, self.spec)
+        session = self._session
+        if session.prefix_len == 0:
+            session.set_prefix(self.spec.prompt.prefix)
+        results: list[list[Candidate]] = []
+        for group in _groups(list(sentences), k, session):
+            results.extend(session.decode_group(group, k, self.spec.temperature))
         return results
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+def _groups(sentences: list[str], k: int, session: _Session) -> Iterator[list[str]]:
+    """Sentences in groups that fit the sequence limit and the KV cache."""
+    group: list[str] = []
+    cells = suffixes = 0
+    for sentence in sentences:
+        suffix = len(session.suffix_tokens(sentence))
+        need = suffix + k * session.budget(sentence)
+        if group and (
+            (len(group) + 1) * k > MAX_SEQUENCES - 1
+            or cells + need > N_CTX - session.prefix_len
+            or suffixes + suffix > N_BATCH
+        ):
+            yield group
+            group, cells, suffixes = [], 0, 0
+        group.append(sentence)
+        cells += need
+        suffixes += suffix
+    if group:
+        yield group
+
+
+class _Session:
+    """A llama.cpp model + context with the few-shot prefix resident in sequence 0."""
+
+    def __init__(self, path: Path, spec: GeneratorSpec):
+        import llama_cpp as llama
+
+        self.llama = llama
+        self.spec = spec
+        with _quiet_stderr():
+            llama.llama_backend_init()
+            model_params = llama.llama_model_default_params()
+            model_params.n_gpu_layers = -1 if spec.device == "cuda" else 0
+            self.model = llama.llama_model_load_from_file(str(path).encode(), model_params)
+            if not self.model:
+                raise ModelError(f"generator {path}: cannot load this GGUF (corrupt or unsupported)")
+            params = llama.llama_context_default_params()
+            params.n_ctx = N_CTX
+            params.n_batch = N_BATCH
+            params.n_ubatch = 512
+            params.n_seq_max = MAX_SEQUENCES
+            params.n_threads = spec.threads
+            params.n_threads_batch = spec.threads
+            params.kv_unified = True
+            params.swa_full = True
+            params.no_perf = True
+            self.ctx = llama.llama_init_from_model(self.model, params)
+        if not self.ctx:
+            llama.llama_model_free(self.model)
+            raise ModelError(f"generator {path}: cannot create a llama.cpp context")
+        self.vocab = llama.llama_model_get_vocab(self.model)
+        self.memory = llama.llama_get_memory(self.ctx)
+        self.batch = llama.llama_batch_init(N_BATCH, 0, MAX_SEQUENCES)
+        self.prefix_len = 0
+
+    def close(self) -> None:
+        llama = self.llama
+        llama.llama_batch_free(self.batch)
+        llama.llama_free(self.ctx)
+        llama.llama_model_free(self.model)
+
+    def tokenize(self, text: str, add_bos: bool) -> list[int]:
+        data = text.encode("utf-8")
+        capacity = len(data) + 16
+        buffer = (self.llama.llama_token * capacity)()
+        count = self.llama.llama_tokenize(self.vocab, data, len(data), buffer, capacity, add_bos, False)
+        if count < 0:
+            raise ModelError("generator: tokenizer failed")
+        return list(buffer[:count])
+
+    def piece(self, token: int) -> bytes:
+        buffer = ctypes.create_string_buffer(64)
+        count = self.llama.llama_token_to_piece(self.vocab, token, buffer, 64, 0, False)
+        return buffer.raw[: max(count, 0)]
+
+    def set_prefix(self, prefix: str) -> None:
+        tokens = self.tokenize(prefix, add_bos=True)
+        self.llama.llama_memory_clear(self.memory, True)
+        for start in range(0, len(tokens), N_BATCH):
+            chunk = tokens[start : start + N_BATCH]
+            self._fill([(t, start + i, (0,), False) for i, t in enumerate(chunk)])
+            self._decode()
+        self.prefix_len = len(tokens)
+
+    def suffix_tokens(self, sentence: str) -> list[int]:
+        return self.tokenize(self.spec.prompt.for_sentence(sentence)[len(self.spec.prompt.prefix) :], add_bos=False)
+
+    def budget(self, sentence: str) -> int:
+        return int(len(self.tokenize(sentence, add_bos=False)) * 1.5) + 8
+
+    def decode_group(self, sentences: list[str], k: int, temperature: float) -> list[list[Candidate]]:
+        llama = self.llama
+        sequences: list[list[_Sequence]] = []
+        entries = []
+        for i, sentence in enumerate(sentences):
+            suffix = self.suffix_tokens(sentence)
+            seq_ids = tuple(1 + i * k + j for j in range(k))
+            for seq_id in seq_ids:
+                llama.llama_memory_seq_cp(self.memory, 0, seq_id, -1, -1)
+            start = len(entries)
+            entries.extend(
+                (token, self.prefix_len + n, seq_ids, n == len(suffix) - 1) for n, token in enumerate(suffix)
+            )
+            seed = int.from_bytes(hashlib.sha256(sentence.encode()).digest()[:4], "little")
+            sequences.append(
+                [
+                    _Sequence(
+                        seq_id=seq_id,
+                        sampler=self._sampler(j == 0, temperature, seed + j),
+                        budget=self.budget(sentence),
+                        pos=self.prefix_len + len(suffix),
+                        logits_index=start + len(suffix) - 1,
+                    )
+                    for j, seq_id in enumerate(seq_ids)
+                ]
+            )
+        try:
+            self._fill(entries)
+            self._decode()
+            active = [s for group in sequences for s in group]
+            while active:
+                step = []
+                for sequence in active:
+                    token = llama.llama_sampler_sample(sequence.sampler, self.ctx, sequence.logits_index)
+                    self._accept(sequence, token)
+                    if not sequence.done:
+                        step.append((token, sequence))
+                active = [s for _, s in step]
+                if not active:
+                    break
+                self._fill([(token, s.pos, (s.seq_id,), True) for token, s in step])
+                for index, (_, sequence) in enumerate(step):
+                    sequence.logits_index = index
+                    sequence.pos += 1
+                self._decode()
+        finally:
+            for group in sequences:
+                for sequence in group:
+                    llama.llama_memory_seq_rm(self.memory, sequence.seq_id, -1, -1)
+                    llama.llama_sampler_free(sequence.sampler)
+        return [
+            [
+                Candidate(s.pieces.decode("utf-8", errors="ignore").strip(), "greedy" if j == 0 else "sample")
+                for j, s in enumerate(group)
+            ]
+            for group in sequences
+        ]
+
+    def _accept(self, sequence: _Sequence, token: int) -> None:
+        if self.llama.llama_vocab_is_eog(self.vocab, token):
+            sequence.done = True
+            return
+        piece = self.piece(token)
+        cut = min((i for i in (piece.find(b"\n"), piece.find(b"\r")) if i >= 0), default=-1)
+        if cut >= 0:
+            sequence.pieces += piece[:cut]
+            sequence.done = True
+            return
+        sequence.pieces += piece
+        sequence.generated += 1
+        if sequence.generated >= sequence.budget:
+            sequence.done = True
+
+    def _sampler(self, greedy: bool, temperature: float, seed: int):  # type: ignore[no-untyped-def]
+        llama = self.llama
+        chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
+        if greedy:
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
+        else:
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_temp(temperature))
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_dist(seed & 0xFFFFFFFF))
+        return chain
+
+    def _fill(self, entries: list[tuple[int, int, tuple[int, ...], bool]]) -> None:
+        if len(entries) > N_BATCH:
+            raise ModelError(f"generator: batch of {len(entries)} tokens exceeds {N_BATCH}")
+        batch = self.batch
+        for i, (token, pos, seq_ids, logits) in enumerate(entries):
+            batch.token[i] = token
+            batch.pos[i] = pos
+            batch.n_seq_id[i] = len(seq_ids)
+            for j, seq_id in enumerate(seq_ids):
+                batch.seq_id[i][j] = seq_id
+            batch.logits[i] = logits
+        batch.n_tokens = len(entries)
+
+    def _decode(self) -> None:
+        status = self.llama.llama_decode(self.ctx, self.batch)
+        if status != 0:
+            raise ModelError(f"generator: llama_decode failed (status {status})")
 
 
 @contextlib.contextmanager
-def _quiet_stderr():  # type: ignore[no-untyped-def]
+def _quiet_stderr() -> Iterator[None]:
     """llama.cpp writes load chatter straight to fd 2; keep the user's stderr clean."""
     try:
         fd = sys.stderr.fileno()
@@ -89,7 +272,7 @@ def _quiet_stderr():  # type: ignore[no-untyped-def]
     try:
         with open(os.devnull, "wb") as devnull:
             os.dup2(devnull.fileno(), fd)
-            yield
+        yield
     finally:
         os.dup2(saved, fd)
         os.close(saved)

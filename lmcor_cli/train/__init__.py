@@ -1,0 +1,1 @@
+"""``lmcor train``: resumable stages that build and ship a corrector."""

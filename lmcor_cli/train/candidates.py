@@ -1,0 +1,88 @@
+"""Stage 1: run the generator over training sources and store K candidates per sentence.
+
+The output is append-only JSONL, one line per example, flushed as it is written: a
+killed run resumes by skipping the ids already present (a torn last line is dropped).
+Candidates come from the same prompt and sampling as inference, with the prompt
+variant rotated per example so the corrector does not learn one prompt's quirks.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from lmcor_cli.data import Example
+from lmcor_cli.generate.base import Generator, GeneratorSpec
+from lmcor_cli.prompt import load_prompt
+
+BATCH = 12
+
+
+def done_ids(path: Path) -> set[str]:
+    """Ids already written; a torn last line (a kill mid-write) is cut off."""
+    if not path.exists():
+        return set()
+    ids = set()
+    good_bytes = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            try:
+                ids.add(json.loads(line)["id"])
+            except (ValueError, KeyError):
+                break
+            good_bytes += len(line)
+    if good_bytes < path.stat().st_size:
+        with path.open("r+b") as handle:
+            handle.truncate(good_bytes)
+    return ids
+
+
+def prompt_variant(example_id: str, variants: int) -> int:
+    return zlib.crc32(example_id.encode()) % variants
+
+
+def generate_candidates(
+    examples: Sequence[Example],
+    out: Path,
+    spec: GeneratorSpec,
+    make_generator: Callable[[GeneratorSpec], Generator],
+    k: int,
+    variants: int,
+    on_progress: Callable[[int], None] = lambda n: None,
+) -> int:
+    """Append candidates for every example not yet in ``out``; return how many were added."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = done_ids(out)
+    todo = [e for e in examples if e.id not in done]
+    on_progress(len(examples) - len(todo))
+    generators: dict[int, Generator] = {}
+    added = 0
+    with out.open("a", encoding="utf-8") as handle:
+        for variant in range(variants):
+            group = [e for e in todo if prompt_variant(e.id, variants) == variant]
+            if not group:
+                continue
+            if variant not in generators:
+                generators.clear()  # one model in memory at a time
+                generators[variant] = make_generator(replace(spec, prompt=load_prompt(variant)))
+            generator = generators[variant]
+            for start in range(0, len(group), BATCH):
+                batch = group[start : start + BATCH]
+                pools = generator.candidates([e.source for e in batch], k)
+                for example, pool in zip(batch, pools):
+                    record = {
+                        "id": example.id,
+                        "source": example.source,
+                        "references": example.references,
+                        "prompt": load_prompt(variant).id,
+                        "generator": generator.id,
+                        "candidates": [c.to_json() for c in pool],
+                    }
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                handle.flush()
+                added += len(batch)
+                on_progress(len(batch))
+    return added

@@ -1,0 +1,63 @@
+"""The real default generator (Gemma 3 270M GGUF) through llama.cpp: slow, so few and small."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run_lmcor
+
+from lmcor_cli.generate.base import GeneratorSpec, open_generator
+from lmcor_cli.prompt import load_prompt
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def generator():
+    gen = open_generator(GeneratorSpec(name="gemma3-270m", prompt=load_prompt(0), threads=1))
+    yield gen
+    gen.close()
+
+
+def test_greedy_is_deterministic_and_pools_have_k_candidates(generator):
+    sentences = ["She go to school every days .", "The results was published in march ."]
+    first = generator.candidates(sentences, 3)
+    second = generator.candidates(list(reversed(sentences)), 3)
+    assert [len(pool) for pool in first] == [3, 3]
+    assert [c.origin for c in first[0]] == ["greedy", "sample", "sample"]
+    assert first[0][0].text == second[1][0].text and first[1][0].text == second[0][0].text
+    for pool in first:
+        for candidate in pool:
+            assert "\n" not in candidate.text
+
+
+def test_batched_candidates_match_one_at_a_time(generator):
+    sentences = [f"This sentence number {i} have a error ." for i in range(14)]
+    together = generator.candidates(sentences, 1)
+    alone = [generator.candidates([s], 1)[0] for s in sentences[:3]]
+    assert [p[0].text for p in together[:3]] == [p[0].text for p in alone]
+
+
+def test_fix_end_to_end_with_the_default_model(tmp_path):
+    doc = tmp_path / "doc.md"
+    code = "```\nthis are code and must stay .\n```\n"
+    doc.write_text(f"# Notes\n\nShe go to school every days.\n\n{code}")
+    result = run_lmcor("fix", "--threads", "1", "--format", "json", str(doc), timeout=300)
+    assert result.returncode == 0, result.stderr
+    for line in result.stdout.decode().splitlines():
+        record = json.loads(line)
+        assert record["system"] == "greedy"
+        assert doc.read_bytes()[record["byte_start"] : record["byte_end"]].decode() == record["source"]
+    text = run_lmcor("fix", "--threads", "1", str(doc), timeout=300)
+    assert text.returncode == 0 and text.stdout.decode().endswith(code)
+    assert text.stdout.decode().startswith("# Notes\n\n")
+
+
+def test_corrupt_gguf_is_a_model_error(tmp_path):
+    corrupt = tmp_path / "corrupt.gguf"
+    corrupt.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 64)
+    result = run_lmcor("fix", "-g", str(corrupt), "-", input=b"This are a test.\n")
+    assert result.returncode == 3
+    assert b"cannot load" in result.stderr and b"Traceback" not in result.stderr
+    assert result.stdout == b""
