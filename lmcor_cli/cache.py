@@ -17,7 +17,10 @@ from pathlib import Path
 
 from lmcor_cli.candidates import Candidate
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, output TEXT NOT NULL, candidates TEXT NOT NULL)"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, output TEXT NOT NULL, candidates TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS pools (key TEXT PRIMARY KEY, candidates TEXT NOT NULL)"
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class ResultCache:
         try:
             db.execute("PRAGMA busy_timeout = 30000")
             db.execute("PRAGMA journal_mode = WAL")
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
             db.execute("SELECT count(*) FROM results WHERE key = ''").fetchone()
         except BaseException:
             db.close()
@@ -101,6 +104,30 @@ class ResultCache:
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            self._disable(exc)
+
+    def get_pool(self, key: str) -> list[Candidate] | None:
+        """A generator's raw candidate pool (used by ``lmcor eval`` so no pool is generated twice)."""
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT candidates FROM pools WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._disable(exc)
+            return None
+        return [Candidate(**c) for c in json.loads(row[0])] if row else None
+
+    def put_pools(self, items: list[tuple[str, list[Candidate]]]) -> None:
+        db = self._connect()
+        if db is None or not items:
+            return
+        rows = [(k, json.dumps([c.to_json() for c in pool])) for k, pool in items]
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("INSERT OR REPLACE INTO pools VALUES (?, ?)", rows)
         except sqlite3.Error as exc:
             self._disable(exc)
 

@@ -102,6 +102,37 @@ def fix(
     raise typer.Exit(handle(options, settings, env))
 
 
+@app.command("eval")
+def evaluate(
+    data: Annotated[list[Path], typer.Argument(help="JSONL ({id, source, references}) or M2 files.")],
+    systems: Annotated[str, typer.Option("--systems", "-s", help="Comma-separated: identity,harper,llm,oracle,vote,corrector,lmcor.")] = "identity,harper,llm,oracle,vote,corrector,lmcor",
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Only the first N sentences.")] = None,
+    prompts: Annotated[int, typer.Option("--prompts", "-p", help="Prompt variants for llm/lmcor (mean ± std).")] = 1,
+    candidates: Annotated[int, typer.Option("--candidates", "-k", help="Candidates per sentence.")] = 5,
+    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG bar chart (needs the [eval] extra).")] = None,
+    hypotheses: Annotated[Optional[Path], typer.Option("--hypotheses", help="Also score this system output (one line per sentence).")] = None,
+    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
+    corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not reuse cached candidate pools.")] = False,
+) -> None:
+    """Score systems on GEC data: GLEU (JFLEG procedure) and M2 precision/recall/F0.5."""
+    from lmcor_cli.commands.eval import run_eval
+
+    env = Env()
+    if output_format not in ("table", "json"):
+        env.error("--format must be table or json")
+        raise typer.Exit(2)
+    chosen = [s.strip() for s in systems.split(",") if s.strip()]
+
+    def action() -> int:
+        settings = _settings(generator=generator, corrector=corrector, threads=threads, cache=False if no_cache else None)
+        return run_eval(data, chosen, limit, prompts, candidates, output_format, plot_path, hypotheses, settings, env)
+
+    raise typer.Exit(_guarded(env, action))
+
+
 train_app = typer.Typer(help="Build a corrector: candidates → synth → vocab → fit → export (each resumable).", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 

@@ -33,6 +33,9 @@ class Env:
     def color(self) -> bool:
         return "NO_COLOR" not in os.environ
 
+    def stdout_console(self) -> Console:
+        return Console(highlight=False, soft_wrap=False)
+
     def error(self, message: str) -> None:
         self.stderr.print(f"lmcor: error: {message}", markup=False)
 

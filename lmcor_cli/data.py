@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lmcor_cli.errors import InputError
 
-Edit = tuple[int, int, str]  # token start, token end, replacement (tokenised)
+Edit = tuple[int, int, str, tuple[str, ...]]  # token start, end, original, accepted corrections
 
 
 @dataclass
@@ -21,6 +21,15 @@ class Example:
     source: str
     references: list[str]
     gold_edits: list[list[Edit]] | None = field(default=None, repr=False)  # per annotator, M2 only
+
+
+def natural(examples: list[Example]) -> list[Example]:
+    """The same examples as a user would type them: detokenised if the data set is tokenised."""
+    from lmcor_cli.evaluate.tokens import detokenize, is_tokenized
+
+    if not is_tokenized([e.source for e in examples]):
+        return examples
+    return [Example(e.id, detokenize(e.source), [detokenize(r) for r in e.references], e.gold_edits) for e in examples]
 
 
 def load_dataset(path: Path, limit: int | None = None) -> list[Example]:
@@ -59,9 +68,11 @@ def _parse_m2(text: str, path: Path) -> list[Example]:
             start, end = (int(x) for x in fields[0].split())
             annotator = int(fields[5])
             edits = per_annotator.setdefault(annotator, [])
-            if fields[1] in ("noop", "UNK") or start < 0:
+            if fields[1] == "noop" or start < 0:
                 continue
-            edits.append((start, end, fields[2]))
+            corrections = tuple("" if c == "-NONE-" else c.strip() for c in fields[2].split("||"))
+            original = " ".join(source.split()[start:end])
+            edits.append((start, end, original, corrections))
         if not per_annotator:
             per_annotator[0] = []
         gold = [per_annotator[a] for a in sorted(per_annotator)]
@@ -71,6 +82,6 @@ def _parse_m2(text: str, path: Path) -> list[Example]:
 
 def apply_edits(source: str, edits: list[Edit]) -> str:
     tokens = source.split()
-    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        tokens[start:end] = replacement.split()
+    for start, end, _, corrections in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        tokens[start:end] = corrections[0].split()
     return " ".join(tokens)

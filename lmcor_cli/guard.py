@@ -28,6 +28,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_LENGTH_RATIO = 1.6
 MIN_LENGTH_RATIO = 0.6
 MIN_WORD_SIMILARITY = 0.5
+MIN_CHAR_SIMILARITY = 0.6
 
 
 def protected_tokens(text: str) -> Counter[str]:
@@ -72,6 +73,8 @@ def rejection_reason(source: str, rewrite: str) -> str | None:
     if missing or added:
         return "name changed"
     if len(source.split()) >= 4 and word_similarity(source, rewrite) < MIN_WORD_SIMILARITY:
+        return "too different"
+    if difflib.SequenceMatcher(None, source.lower(), rewrite.lower(), autojunk=False).ratio() < MIN_CHAR_SIMILARITY:
         return "too different"
     return None
 

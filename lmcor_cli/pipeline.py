@@ -129,20 +129,20 @@ class Engine:
             raise ModelError(f"generator failed: {type(exc).__name__}: {exc}") from exc
         generated = time.perf_counter()
         self.timings.generator_s += generated - started
-        pools = [_clean_pool(text, pool) for text, pool in zip(texts, raw)]
+        pools = [clean_pool(text, pool) for text, pool in zip(texts, raw)]
         corrector = self.corrector
         if corrector is not None:
             proposals = corrector.correct(texts, pools)
             system = "corrector"
         else:
-            proposals = [next((c.text for c in pool if c.origin == "greedy"), text) for text, pool in zip(texts, pools)]
+            proposals = [greedy_choice(text, pool) for text, pool in zip(texts, pools)]
             system = "greedy"
         finished = time.perf_counter()
         self.timings.corrector_s += finished - generated
         per_sentence = (finished - started) / len(texts)
         outcomes = []
         for text, pool, proposal, candidates in zip(texts, pools, proposals, raw):
-            reason = guard.rejection_reason(text, proposal) if proposal != text else None
+            reason = guard_reason(text, proposal)
             if not pool and candidates:
                 reason = f"no candidate passed; the first: {guard.rejection_reason(text, candidates[0].text.strip())}"
             output = text if reason else proposal
@@ -150,7 +150,16 @@ class Engine:
         return outcomes
 
 
-def _clean_pool(source: str, pool: list[Candidate]) -> list[Candidate]:
+def greedy_choice(source: str, pool: list[Candidate]) -> str:
+    """Without a corrector: the greedy candidate if it survived the guard, else the source."""
+    return next((c.text for c in pool if c.origin == "greedy"), source)
+
+
+def guard_reason(source: str, proposal: str) -> str | None:
+    return guard.rejection_reason(source, proposal) if proposal != source else None
+
+
+def clean_pool(source: str, pool: list[Candidate]) -> list[Candidate]:
     """Sane, distinct candidates, in generator order."""
     seen: set[str] = set()
     clean = []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
-from lmcor_cli.data import load_dataset
+from lmcor_cli.data import load_dataset, natural
 from lmcor_cli.engine_factory import resolve_device
 from lmcor_cli.generate.base import GeneratorSpec, check_generator, open_generator
 from lmcor_cli.prompt import load_prompt
@@ -44,7 +44,7 @@ def run_candidates(data: list[Path], out: Path, k: int, variants: int, settings:
 
 
 def _prefixed(path: Path):  # type: ignore[no-untyped-def]
-    """Examples with ids made unique across files (``file-stem:id``)."""
-    for example in load_dataset(path):
+    """Natural-text examples with ids made unique across files (``file-stem:id``)."""
+    for example in natural(load_dataset(path)):
         example.id = f"{path.stem}:{example.id}"
         yield example

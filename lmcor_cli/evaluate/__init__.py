@@ -1,0 +1,1 @@
+"""``lmcor eval``: systems, metrics and reports on GEC data sets."""

@@ -1,0 +1,64 @@
+"""The systems ``lmcor eval`` compares, all run on natural text, sharing candidate pools."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+
+from lmcor_cli.candidates import Candidate
+from lmcor_cli.correct import Corrector
+from lmcor_cli.evaluate.gleu import gleu_from_stats, sentence_stats
+from lmcor_cli.pipeline import clean_pool, greedy_choice, guard_reason
+
+ALL_SYSTEMS = ("identity", "harper", "llm", "oracle", "vote", "corrector", "lmcor")
+NEEDS_POOLS = {"llm", "oracle", "vote", "lmcor"}
+NEEDS_CORRECTOR = {"corrector", "lmcor"}
+PROMPT_SENSITIVE = ("llm", "lmcor")
+
+
+def sentence_gleu(source: str, hypothesis: str, references: Sequence[str]) -> float:
+    """Smoothed sentence GLEU, averaged over references (JFLEG's sentence-level score)."""
+    s, h = source.split(), hypothesis.split()
+    return sum(gleu_from_stats(sentence_stats(s, h, r.split()), smooth=True) for r in references) / len(references)
+
+
+def guarded(source: str, proposal: str) -> str:
+    return source if guard_reason(source, proposal) else proposal
+
+
+def llm_outputs(sources: Sequence[str], pools: Sequence[list[Candidate]]) -> list[str]:
+    return [greedy_choice(s, clean_pool(s, pool)) for s, pool in zip(sources, pools)]
+
+
+def oracle_outputs(
+    sources: Sequence[str], originals: Sequence[str], pools: Sequence[list[Candidate]],
+    references: Sequence[Sequence[str]], score_form: Callable[[int, str], str],
+) -> list[str]:
+    """Per sentence, the candidate closest to the references: the ceiling for any selector."""
+    outputs = []
+    for i, (source, pool, refs) in enumerate(zip(sources, pools, references)):
+        options = [c.text for c in clean_pool(source, pool)] or [source]
+        outputs.append(max(options, key=lambda o: sentence_gleu(originals[i], score_form(i, o), refs)))
+    return outputs
+
+
+def vote_outputs(sources: Sequence[str], pools: Sequence[list[Candidate]]) -> list[str]:
+    """Minimum Bayes risk: the candidate most similar, on average, to all the others."""
+    outputs = []
+    for source, pool in zip(sources, pools):
+        texts = [c.text for c in pool if c.text.strip()]
+        sane = {c.text for c in clean_pool(source, pool)}
+        if not sane:
+            outputs.append(source)
+            continue
+        def support(option: str) -> float:
+            return sum(difflib.SequenceMatcher(None, option.split(), other.split(), autojunk=False).ratio() for other in texts)
+        outputs.append(max((t for t in texts if t in sane), key=support))
+    return outputs
+
+
+def corrector_outputs(corrector: Corrector, sources: Sequence[str], pools: Sequence[list[Candidate]] | None) -> list[str]:
+    """The corrector on each source, with the cleaned pools (``None``: no candidates at all)."""
+    cleaned = [clean_pool(s, p) for s, p in zip(sources, pools)] if pools is not None else [[] for _ in sources]
+    proposals = corrector.correct(list(sources), cleaned)
+    return [guarded(s, p) for s, p in zip(sources, proposals)]

@@ -1,0 +1,49 @@
+"""Harper, the offline rule-based checker, as a system and a candidate source.
+
+Applies the first suggestion of each lint and lints again until nothing is left (or
+a round limit), skipping lints that only touch whitespace: on tokenised data they are
+artefacts, and elsewhere they are formatting, not grammar.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+MAX_ROUNDS = 8
+
+
+@lru_cache(maxsize=1)
+def _linter():  # type: ignore[no-untyped-def]
+    import harper
+
+    return harper.Linter()
+
+
+def available() -> bool:
+    try:
+        import harper  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def harper_fix(text: str) -> str:
+    linter = _linter()
+    skipped: set[tuple[int, int, str]] = set()
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        for lint in linter.lint(text, language="plaintext"):
+            if not lint.suggestions:
+                continue
+            suggestion = lint.suggestions[0]
+            fixed = linter.apply_suggestion(text, lint, suggestion)
+            key = (lint.span.start, lint.span.end, lint.problem_text)
+            if key in skipped or "".join(fixed.split()) == "".join(text.split()):
+                skipped.add(key)
+                continue
+            text = fixed
+            changed = True
+            break  # spans shift after an edit: lint again
+        if not changed:
+            break
+    return text
