@@ -27,3 +27,6 @@ test-fast: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+bench: install
+	$(LMCOR) bench --threads 1

@@ -133,6 +133,42 @@ def evaluate(
     raise typer.Exit(_guarded(env, action))
 
 
+@app.command()
+def bench(
+    file: Annotated[Optional[Path], typer.Argument(help="File to fix (default: a shipped 101-sentence Markdown sample).")] = None,
+    candidates: Annotated[int, typer.Option("--candidates", "-k", help="Candidates per sentence.")] = 5,
+    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
+    corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
+) -> None:
+    """Time the fix pipeline (cache off) and raw llama.cpp generation on the same sentences."""
+    import json
+
+    from lmcor_cli.bench import run_bench
+
+    env = Env()
+    if output_format not in ("table", "json"):
+        env.error("--format must be table or json")
+        raise typer.Exit(2)
+
+    def action() -> int:
+        settings = _settings(generator=generator, corrector=corrector, threads=threads)
+        report = run_bench(file, candidates, settings, env)
+        if output_format == "json":
+            print(json.dumps(report))
+        else:
+            from rich.table import Table
+
+            table = Table(title="lmcor bench", show_header=False)
+            for key, value in report.items():
+                table.add_row(key, str(value))
+            env.stdout_console().print(table)
+        return 0
+
+    raise typer.Exit(_guarded(env, action))
+
+
 train_app = typer.Typer(help="Build a corrector: candidates → synth → vocab → fit → export (each resumable).", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 

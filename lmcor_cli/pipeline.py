@@ -57,6 +57,7 @@ class Timings:
     corrector_s: float = 0.0
     sentences: int = 0
     cached: int = 0
+    latencies: list[float] = field(default_factory=list)  # seconds per computed sentence
 
 
 class Engine:
@@ -127,10 +128,10 @@ class Engine:
             raise
         except Exception as exc:  # a plugin or runtime failure: report it, never a traceback
             raise ModelError(f"generator failed: {type(exc).__name__}: {exc}") from exc
-        generated = time.perf_counter()
-        self.timings.generator_s += generated - started
+        self.timings.generator_s += time.perf_counter() - started
         pools = [clean_pool(text, pool) for text, pool in zip(texts, raw)]
         corrector = self.corrector
+        generated = time.perf_counter()
         if corrector is not None:
             proposals = corrector.correct(texts, pools)
             system = "corrector"
@@ -140,6 +141,7 @@ class Engine:
         finished = time.perf_counter()
         self.timings.corrector_s += finished - generated
         per_sentence = (finished - started) / len(texts)
+        self.timings.latencies.extend([per_sentence] * len(texts))
         outcomes = []
         for text, pool, proposal, candidates in zip(texts, pools, proposals, raw):
             reason = guard_reason(text, proposal)

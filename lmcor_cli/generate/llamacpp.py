@@ -17,6 +17,7 @@ import ctypes
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,13 +51,15 @@ class LlamaCppGenerator:
         self.spec = spec
         self.id = generator_id(spec)
         self._session: _Session | None = None
+        self.load_s = 0.0  # model load + few-shot prefix, for `lmcor bench`
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
         if self._session is None:
+            started = time.perf_counter()
             self._session = _Session(self.path, self.spec)
+            self._session.set_prefix(self.spec.prompt.prefix)
+            self.load_s = time.perf_counter() - started
         session = self._session
-        if session.prefix_len == 0:
-            session.set_prefix(self.spec.prompt.prefix)
         results: list[list[Candidate]] = []
         for group in _groups(list(sentences), k, session):
             results.extend(session.decode_group(group, k, self.spec.temperature))

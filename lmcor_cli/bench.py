@@ -1,0 +1,106 @@
+"""``lmcor bench``: the fix pipeline timed end to end, beside raw llama.cpp generation.
+
+Definitions (all wall-clock, one process, cache off):
+- ``sentences_per_s``: sentences / pipeline time, model loading included (what a user waits).
+- ``first_output_s``: from start until the first corrected paragraph is written.
+- ``p50_s`` / ``p95_s``: per-sentence latency (each batch's time shared by its sentences).
+- ``generator_s`` / ``corrector_s`` / ``other_s``: where the pipeline time went (``load_s``,
+  model loading, is part of ``other_s``).
+- ``raw_s``: the same generator producing the same K candidates for the same sentences in
+  one call, nothing around it (no segmentation, guard, corrector, output).
+- ``overhead``: (pipeline time − load) / ``raw_s``.
+- ``k_cost_ratio``: raw time with K candidates / raw time with the greedy one alone.
+"""
+
+from __future__ import annotations
+
+import io
+import resource
+import time
+from dataclasses import replace
+from importlib.resources import files
+from pathlib import Path
+
+from lmcor_cli.config import Settings
+from lmcor_cli.console import Env
+from lmcor_cli.engine_factory import build_engine
+from lmcor_cli.generate.base import GeneratorSpec, open_generator
+from lmcor_cli.pipeline import fix_document
+from lmcor_cli.prompt import load_prompt
+from lmcor_cli.segment import iter_chunks, paragraphs, syntax_for
+
+SAMPLE = "bench.md"
+
+
+def sample_text() -> tuple[str, str]:
+    return SAMPLE, files("lmcor_cli").joinpath("samples", SAMPLE).read_text(encoding="utf-8")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_bench(path: Path | None, k: int, settings: Settings, env: Env) -> dict[str, float | int | str]:
+    name, text = (str(path), path.read_text(encoding="utf-8")) if path else sample_text()
+    syntax = syntax_for(name, settings.syntax)
+    settings = replace(settings, cache=False, candidates=k)
+    engine = build_engine(settings, env)
+
+    started = time.perf_counter()
+    first_output = None
+    sink = io.StringIO()
+    for piece in fix_document(io.StringIO(text, newline=""), syntax, engine):
+        sink.write(piece.text)
+        if first_output is None and engine.timings.sentences:
+            first_output = time.perf_counter() - started
+    pipeline_s = time.perf_counter() - started
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    timings = engine.timings
+    load_s = getattr(engine.generator, "load_s", 0.0)
+
+    sentences = [
+        s.text
+        for chunk in iter_chunks(io.StringIO(text, newline=""), syntax)
+        for p in paragraphs(chunk, syntax)
+        for s in p.sentences
+        if s.rewritable
+    ]
+    close = getattr(engine.generator, "close", None)
+    if close:
+        close()  # one model in memory at a time
+    spec = GeneratorSpec(name=settings.generator, prompt=load_prompt(settings.prompt_variant), threads=settings.threads,
+                         device="cpu" if settings.device == "auto" else settings.device)
+    raw = open_generator(spec)
+    raw.candidates(["Warm up the model ."], 1)
+    raw_started = time.perf_counter()
+    raw.candidates(sentences, k)
+    raw_s = time.perf_counter() - raw_started
+    greedy_started = time.perf_counter()
+    raw.candidates(sentences, 1)
+    greedy_s = time.perf_counter() - greedy_started
+
+    other_s = pipeline_s - timings.generator_s - timings.corrector_s
+    return {
+        "file": name,
+        "sentences": timings.sentences,
+        "candidates": k,
+        "threads": settings.threads,
+        "corrector": engine.key_prefix[1],
+        "sentences_per_s": round(timings.sentences / pipeline_s, 3),
+        "first_output_s": round(first_output or pipeline_s, 3),
+        "p50_s": round(_percentile(timings.latencies, 0.5), 3),
+        "p95_s": round(_percentile(timings.latencies, 0.95), 3),
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "pipeline_s": round(pipeline_s, 2),
+        "load_s": round(load_s, 2),
+        "generator_s": round(timings.generator_s, 2),
+        "corrector_s": round(timings.corrector_s, 2),
+        "other_s": round(other_s, 2),
+        "raw_s": round(raw_s, 2),
+        "greedy_raw_s": round(greedy_s, 2),
+        "overhead": round((pipeline_s - load_s) / raw_s, 3) if raw_s else 0.0,
+        "k_cost_ratio": round(raw_s / greedy_s, 3) if greedy_s else 0.0,
+    }

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import json
+
+from conftest import RULES, run_lmcor
+
+KEYS = {"sentences_per_s", "first_output_s", "p50_s", "p95_s", "peak_rss_mb", "generator_s", "corrector_s",
+        "other_s", "raw_s", "overhead", "k_cost_ratio"}
+
+
+def test_bench_json_reports_every_key_on_the_shipped_sample():
+    result = run_lmcor("bench", "-g", RULES, "--format", "json", "-k", "3")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert KEYS <= set(report)
+    assert report["sentences"] == 101 and report["candidates"] == 3
+    assert report["sentences_per_s"] > 0 and report["peak_rss_mb"] > 10
+    assert report["p50_s"] <= report["p95_s"]
+    total = report["generator_s"] + report["corrector_s"] + report["other_s"]
+    assert abs(total - report["pipeline_s"]) < 0.05
+
+
+def test_bench_on_a_user_file(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("This are one. It have two.\n")
+    report = json.loads(run_lmcor("bench", str(doc), "-g", RULES, "--format", "json").stdout)
+    assert report["sentences"] == 2 and report["file"] == str(doc)
