@@ -173,6 +173,44 @@ def clean_pool(source: str, pool: list[Candidate]) -> list[Candidate]:
     return clean
 
 
+BATCH_SENTENCES = 12
+"""Sentences sent to the models together (after the first paragraph, which goes alone so
+the first output appears quickly).  With K=5 this fills llama.cpp's 60 sequences."""
+
+
+@dataclass
+class _Span:
+    """A contiguous run of a chunk: either a prose paragraph or the text between paragraphs."""
+
+    chunk: str
+    start: int
+    end: int
+    byte_start: int
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+def _spans(lines: Iterable[str], syntax: str, notice: Callable[[str], None]) -> Iterator[_Span]:
+    """The whole document as consecutive spans, with byte offsets, chunk by chunk."""
+    byte_pos = 0
+    for chunk in iter_chunks(lines, syntax):
+        text = chunk.text
+        pos = 0
+        for paragraph in paragraphs(chunk, syntax):
+            for sentence in paragraph.sentences:
+                if sentence.too_long:
+                    notice(f"kept a {len(sentence.words)}-word sentence verbatim (longer than the models handle)")
+            if paragraph.start > pos:
+                yield _Span(text, pos, paragraph.start, byte_pos)
+                byte_pos += len(text[pos : paragraph.start].encode("utf-8"))
+            targets = [s for s in paragraph.sentences if s.rewritable]
+            yield _Span(text, paragraph.start, paragraph.end, byte_pos, targets)
+            byte_pos += len(text[paragraph.start : paragraph.end].encode("utf-8"))
+            pos = paragraph.end
+        if pos < len(text):
+            yield _Span(text, pos, len(text), byte_pos)
+            byte_pos += len(text[pos:].encode("utf-8"))
+
+
 def fix_document(
     lines: Iterable[str],
     syntax: str,
@@ -180,44 +218,51 @@ def fix_document(
     on_sentences: Callable[[int], None] = lambda n: None,
     notice: Callable[[str], None] = lambda message: None,
 ) -> Iterator[Piece]:
-    """Yield the corrected document piece by piece, paragraph by paragraph."""
-    byte_base = 0
-    for chunk in iter_chunks(lines, syntax):
-        text = chunk.text
-        cursor, byte_cursor = 0, byte_base
+    """Yield the corrected document in order, a batch of paragraphs at a time."""
+    pending: list[_Span] = []
+    waiting = 0
+    first = True
+    for span in _spans(lines, syntax, notice):
+        pending.append(span)
+        waiting += len(span.sentences)
+        if waiting and (first or waiting >= BATCH_SENTENCES):
+            yield from _flush(pending, engine, on_sentences, notice)
+            pending, waiting, first = [], 0, False
+        elif not waiting:
+            yield from _flush(pending, engine, on_sentences, notice)
+            pending = []
+    yield from _flush(pending, engine, on_sentences, notice)
 
-        def advance(to: int) -> int:
-            nonlocal cursor, byte_cursor
-            byte_cursor += len(text[cursor:to].encode("utf-8"))
-            cursor = to
-            return byte_cursor
 
-        emitted = 0
-        for paragraph in paragraphs(chunk, syntax):
-            for sentence in paragraph.sentences:
-                if sentence.too_long:
-                    notice(f"kept a {len(sentence.words)}-word sentence verbatim (longer than the models handle)")
-            targets = [s for s in paragraph.sentences if s.rewritable]
-            outcomes = engine.correct([s.text for s in targets]) if targets else []
-            on_sentences(len(targets))
-            for sentence, outcome in zip(targets, outcomes):
-                if outcome.rejected:
-                    notice(f"kept {_excerpt(sentence.text)}: the rewrite failed the guard ({outcome.rejected})")
-                if outcome.output == sentence.text:
-                    continue
-                replacement = sentence.render(outcome.output)
-                if replacement == sentence.source:
-                    continue
-                yield Piece(text[emitted : sentence.start])
-                start = advance(sentence.start)
-                end = advance(sentence.end)
-                yield Piece(replacement, [Rewrite(sentence, outcome, replacement, start, end)])
-                emitted = sentence.end
-            if emitted < paragraph.end:
-                yield Piece(text[emitted : paragraph.end])
-                emitted = paragraph.end
-        yield Piece(text[emitted:])
-        byte_base += len(text.encode("utf-8"))
+def _flush(
+    spans: list[_Span], engine: Engine, on_sentences: Callable[[int], None], notice: Callable[[str], None]
+) -> Iterator[Piece]:
+    targets = [s for span in spans for s in span.sentences]
+    outcomes = iter(engine.correct([s.text for s in targets]) if targets else [])
+    on_sentences(len(targets))
+    for span in spans:
+        yield from _render(span, [(s, next(outcomes)) for s in span.sentences], notice)
+
+
+def _render(span: _Span, results: list[tuple[Sentence, Outcome]], notice: Callable[[str], None]) -> Iterator[Piece]:
+    text = span.chunk
+    emitted = span.start
+    byte_pos = span.byte_start
+    for sentence, outcome in results:
+        if outcome.rejected:
+            notice(f"kept {_excerpt(sentence.text)}: the rewrite failed the guard ({outcome.rejected})")
+        if outcome.output == sentence.text:
+            continue
+        replacement = sentence.render(outcome.output)
+        if replacement == sentence.source:
+            continue
+        yield Piece(text[emitted : sentence.start])
+        byte_pos += len(text[emitted : sentence.start].encode("utf-8"))
+        byte_end = byte_pos + len(sentence.source.encode("utf-8"))
+        yield Piece(replacement, [Rewrite(sentence, outcome, replacement, byte_pos, byte_end)])
+        byte_pos, emitted = byte_end, sentence.end
+    if emitted < span.end:
+        yield Piece(text[emitted : span.end])
 
 
 def _excerpt(text: str, width: int = 40) -> str:

@@ -97,7 +97,9 @@ class _Session:
 
     def __init__(self, path: Path, spec: GeneratorSpec):
         import llama_cpp as llama
+        from llama_cpp import _logger
 
+        _logger.set_verbose(False)  # llama.cpp's info chatter would land on the user's stderr
         self.llama = llama
         self.spec = spec
         with _quiet_stderr():
