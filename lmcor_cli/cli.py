@@ -64,12 +64,13 @@ def fix(
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 if any file would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show a unified diff (same as --format diff).")] = False,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="text: corrected text; diff: unified diff; json: one object per rewritten sentence.")] = OutputFormat.text,
-    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="GGUF file, or 'gemma3-270m' (the packaged default).")] = None,
+    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="GGUF file, 'gemma3-270m' (the packaged default), an OpenAI-compatible server URL (http://host:port/v1; key from LMCOR_API_KEY), or py:module:factory.")] = None,
     corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="Corrector folder, 'none' (use the LLM's greedy candidate), or 'auto': the shipped corrector in models/ when present, else 'none'.")] = None,
     candidates: Annotated[Optional[int], typer.Option("--candidates", "-k", help="Candidates per sentence (default 5 with a corrector: greedy + 4 samples; 1 without).")] = None,
     syntax: Annotated[Optional[Syntax], typer.Option("--syntax", help="Input syntax (auto: by file suffix; stdin is Markdown).")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models (default: available cores - 1, at least 1).")] = None,
     device: Annotated[Optional[Device], typer.Option("--device", help="auto, cpu or cuda (falls back to cpu with a notice).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Requests in flight to a generator server (default 4).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain what is kept and why, on stderr.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
@@ -92,6 +93,7 @@ def fix(
             threads=threads,
             device=device.value if device else None,
             cache=False if no_cache else None,
+            jobs=jobs,
         )
     except LmcorError as exc:
         env.error(str(exc))

@@ -44,6 +44,7 @@ class Settings:
     cache: bool = True
     prompt_variant: int = 0
     beam_size: int | None = None
+    jobs: int = 4  # requests in flight to a generator server
     config_file: Path | None = None
 
     def with_overrides(self, **flags: Any) -> Settings:
@@ -88,7 +89,7 @@ def load_settings(start: Path | None = None) -> Settings:
         if not isinstance(values["ignore"], list) or not all(isinstance(g, str) for g in values["ignore"]):
             raise UsageError(f"{path}: 'ignore' must be a list of glob strings")
         values["ignore"] = tuple(values["ignore"])
-    for key in ("candidates", "threads", "prompt_variant", "beam_size"):
+    for key in ("candidates", "threads", "prompt_variant", "beam_size", "jobs"):
         if key in values and (not isinstance(values[key], int) or values[key] < 0):
             raise UsageError(f"{path}: '{key}' must be a non-negative integer")
     for key in ("generator", "corrector", "syntax", "device"):

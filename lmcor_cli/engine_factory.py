@@ -49,12 +49,16 @@ def build_engine(settings: Settings, env: Env) -> Engine:
     info = corrector_info(settings)
     k = settings.candidates or (DEFAULT_CANDIDATES_WITH_CORRECTOR if info else 1)
     spec = GeneratorSpec(
-        name=settings.generator, prompt=load_prompt(settings.prompt_variant), threads=settings.threads, device=device
+        name=settings.generator,
+        prompt=load_prompt(settings.prompt_variant),
+        threads=settings.threads,
+        device=device,
+        jobs=settings.jobs,
     )
     check_generator(spec)
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
     return Engine(
-        make_generator=lambda: open_generator(spec),
+        make_generator=lambda: open_generator(spec, warn=env.warn),
         make_corrector=lambda: Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size)
         if info
         else None,

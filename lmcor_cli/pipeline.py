@@ -30,6 +30,7 @@ class Outcome:
     system: str  # "corrector", "greedy", "cache", "unchanged"
     rejected: str | None = None  # why the guard kept the source, if it did
     seconds: float = 0.0
+    failed: bool = False  # the generator could not produce candidates: not cached
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Timings:
     corrector_s: float = 0.0
     sentences: int = 0
     cached: int = 0
+    failed: int = 0  # sentences the generator could not serve (kept as they were)
     latencies: list[float] = field(default_factory=list)  # seconds per computed sentence
 
 
@@ -115,7 +117,7 @@ class Engine:
                 outcomes[index] = outcome
             if self.cache:
                 self.cache.put_many(
-                    [(keys[i], CachedResult(o.output, o.candidates)) for i, o in zip(missing, computed)]
+                    [(keys[i], CachedResult(o.output, o.candidates)) for i, o in zip(missing, computed) if not o.failed]
                 )
         self.timings.sentences += len(texts)
         return [o for o in outcomes if o is not None]
@@ -148,7 +150,11 @@ class Engine:
             if not pool and candidates:
                 reason = f"no candidate passed; the first: {guard.rejection_reason(text, candidates[0].text.strip())}"
             output = text if reason else proposal
-            outcomes.append(Outcome(text, output, pool, system if output != text else "unchanged", reason, per_sentence))
+            failed = any(c.origin == "error" for c in candidates)
+            self.timings.failed += failed
+            outcomes.append(
+                Outcome(text, output, pool, system if output != text else "unchanged", reason, per_sentence, failed)
+            )
         return outcomes
 
 

@@ -13,7 +13,7 @@ from pathlib import Path, PurePath
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.engine_factory import build_engine
-from lmcor_cli.errors import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_OK, InputError, LmcorError, UsageError
+from lmcor_cli.errors import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_MODEL, EXIT_OK, InputError, LmcorError, UsageError
 from lmcor_cli.pipeline import Engine, Piece, Rewrite, fix_document
 from lmcor_cli.segment import syntax_for
 from lmcor_cli.textio import STDIN_NAME, Source, atomic_writer, open_source
@@ -65,6 +65,9 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
             engine.cache.close()
     for name in would_change:
         env.warn(f"would fix {name}")
+    if engine.timings.failed:
+        env.error(f"{engine.timings.failed} sentence(s) could not be checked (generator failures) and were kept as they were")
+        worst = max(worst, EXIT_MODEL)
     if options.check and would_change and worst == EXIT_OK:
         return EXIT_CHANGES
     return worst

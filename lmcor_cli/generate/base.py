@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,12 +30,17 @@ class GeneratorSpec:
     threads: int
     device: str = "cpu"
     temperature: float = 0.6
+    jobs: int = 4  # requests in flight, for server generators
 
 
 PLUGIN_PREFIX = "py:"
 
 
-def open_generator(spec: GeneratorSpec) -> Generator:
+def is_server(name: str) -> bool:
+    return name.startswith(("http://", "https://"))
+
+
+def open_generator(spec: GeneratorSpec, warn: Callable[[str], None] = lambda message: None) -> Generator:
     """Build the generator a spec names (the model loads on first use).
 
     ``py:package.module:factory`` names a Python plugin: ``factory(spec)`` returns any
@@ -43,6 +48,10 @@ def open_generator(spec: GeneratorSpec) -> Generator:
     """
     if spec.name.startswith(PLUGIN_PREFIX):
         return load_plugin(spec.name)(spec)
+    if is_server(spec.name):
+        from lmcor_cli.generate.openai import OpenAIGenerator
+
+        return OpenAIGenerator(spec, jobs=spec.jobs, warn=warn)
     from lmcor_cli.generate.llamacpp import LlamaCppGenerator
     from lmcor_cli.models import resolve_gguf
 
@@ -64,7 +73,7 @@ def check_generator(spec: GeneratorSpec) -> None:
     """Fail before any output if the named generator cannot exist."""
     if spec.name.startswith(PLUGIN_PREFIX):
         load_plugin(spec.name)
-    else:
+    elif not is_server(spec.name):
         from lmcor_cli.models import resolve_gguf
 
         resolve_gguf(spec.name)
@@ -74,5 +83,5 @@ def generator_id(spec: GeneratorSpec) -> str:
     """A cache key part that changes whenever the generator's output could."""
     from lmcor_cli.models import gguf_id
 
-    model = spec.name if spec.name.startswith(PLUGIN_PREFIX) else gguf_id(spec.name)
+    model = spec.name if spec.name.startswith(PLUGIN_PREFIX) or is_server(spec.name) else gguf_id(spec.name)
     return f"{model}|{spec.prompt.id}|t={spec.temperature}"
