@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml scripts/llama-cmake-args.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	CMAKE_ARGS="$$(sh scripts/llama-cmake-args.sh)" $(PY) -m pip install --quiet -e '.[test,eval]'
+	CMAKE_ARGS="$$(sh scripts/llama-cmake-args.sh)" $(PY) -m pip install --quiet -e '.[test,eval,train]'
 	touch $(STAMP)
 
 run: install

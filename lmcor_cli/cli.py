@@ -192,6 +192,80 @@ def train_candidates(
     raise typer.Exit(_guarded(env, lambda: run_candidates(data, out, candidates, prompts, settings, env)))
 
 
+@train_app.command("synth")
+def train_synth(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL (appended; re-running resumes).")] = Path("runs/synth.jsonl"),
+    n: Annotated[int, typer.Option("--n", help="Total synthetic triples wanted.")] = 50000,
+    clean: Annotated[Optional[list[Path]], typer.Option("--clean", help="Plain-text files of clean English.")] = None,
+    data: Annotated[Optional[list[Path]], typer.Option("--data", help="JSONL/M2 data whose references are clean sentences.")] = None,
+    stdlib_docs: Annotated[bool, typer.Option("--stdlib-docs", help="Also use sentences from Python's standard-library docstrings (PSF License).")] = False,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Corrupt clean sentences into synthetic (source, candidates → target) triples."""
+    from lmcor_cli.commands.train import run_synth
+
+    env = Env()
+    raise typer.Exit(_guarded(env, lambda: run_synth(clean or [], data or [], stdlib_docs, out, n, seed, env)))
+
+
+@train_app.command("vocab")
+def train_vocab_command(
+    inputs: Annotated[list[Path], typer.Argument(help="Candidate and synth JSONL files to learn pieces from.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model prefix (writes PREFIX.model).")] = Path("runs/spm"),
+    size: Annotated[int, typer.Option("--size", help="Vocabulary size.")] = 8000,
+) -> None:
+    """Train the corrector's SentencePiece vocabulary (separators as user-defined symbols)."""
+    from lmcor_cli.commands.train import run_vocab
+
+    env = Env()
+    raise typer.Exit(_guarded(env, lambda: run_vocab(inputs, out, size, env)))
+
+
+@train_app.command("fit")
+def train_fit(
+    real: Annotated[list[Path], typer.Option("--real", help="'train candidates' output (real triples).")],
+    vocab: Annotated[Path, typer.Option("--vocab", help="SentencePiece model from 'train vocab'.")],
+    synth: Annotated[Optional[list[Path]], typer.Option("--synth", help="'train synth' output.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (checkpoint, best weights); re-running resumes.")] = Path("runs/fit"),
+    d_model: Annotated[int, typer.Option("--d-model")] = 256,
+    layers: Annotated[int, typer.Option("--layers")] = 4,
+    batch_size: Annotated[int, typer.Option("--batch-size")] = 32,
+    max_steps: Annotated[int, typer.Option("--max-steps")] = 20000,
+    max_minutes: Annotated[float, typer.Option("--max-minutes", help="Stop (after a checkpoint) after this long; 0 = no limit.")] = 0.0,
+    eval_every: Annotated[int, typer.Option("--eval-every")] = 250,
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+    threads: Annotated[Optional[int], typer.Option("--threads", help="torch CPU threads.")] = None,
+) -> None:
+    """Train a T5-style corrector from scratch (torch; checkpoints and resumes exactly)."""
+    from lmcor_cli.commands.train import run_fit
+    from lmcor_cli.train.fit import FitConfig
+
+    env = Env()
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    config = FitConfig(d_model=d_model, d_ff=4 * d_model, layers=layers, batch_size=batch_size, max_steps=max_steps,
+                       max_minutes=max_minutes, eval_every=eval_every, device=device)
+    raise typer.Exit(_guarded(env, lambda: run_fit(real, synth or [], vocab, out, config, env)))
+
+
+@train_app.command("export")
+def train_export(
+    fit_dir: Annotated[Path, typer.Option("--fit", help="Run folder of 'train fit'.")] = Path("runs/fit"),
+    vocab: Annotated[Path, typer.Option("--vocab", help="SentencePiece model.")] = Path("runs/spm.model"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Corrector folder to write.")] = Path("models/lmcor-default"),
+    name: Annotated[str, typer.Option("--name")] = "lmcor-default",
+    beam_size: Annotated[int, typer.Option("--beam-size")] = 1,
+    card: Annotated[Optional[Path], typer.Option("--card", help="MODEL_CARD.md to ship with it.")] = None,
+) -> None:
+    """Convert the best weights to a CTranslate2 int8 corrector folder with card and checksums."""
+    from lmcor_cli.commands.train import run_export
+
+    env = Env()
+    raise typer.Exit(_guarded(env, lambda: run_export(fit_dir, vocab, out, name, beam_size, card, env)))
+
+
 def _settings(**flags: object):  # type: ignore[no-untyped-def]
     from lmcor_cli.config import load_settings
 

@@ -37,6 +37,7 @@ class CorrectorInfo:
     id: str
     beam_size: int
     max_output_ratio: float
+    source_eos: bool
 
 
 def inspect_corrector(path: Path) -> CorrectorInfo:
@@ -68,6 +69,7 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         id=f"{meta.get('name', path.name)}@{digest.hexdigest()[:16]}",
         beam_size=int(meta.get("beam_size", 1)),
         max_output_ratio=float(meta.get("max_output_ratio", 1.5)),
+        source_eos=bool(meta.get("source_eos", False)),
     )
 
 
@@ -110,7 +112,8 @@ class Corrector:
         if self._translator is None:
             self._load()
         assert self._spm is not None and self._translator is not None
-        batch = [self._spm.encode(format_input(s, pool), out_type=str) for s, pool in zip(sources, pools)]
+        eos = ["</s>"] if self.info.source_eos else []
+        batch = [self._spm.encode(format_input(s, pool), out_type=str) + eos for s, pool in zip(sources, pools)]
         limits = [max(16, int(len(self._spm.encode(s)) * self.info.max_output_ratio) + 8) for s in sources]
         try:
             results = self._translator.translate_batch(
@@ -122,4 +125,4 @@ class Corrector:
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"corrector {self.info.path}: failed ({str(exc).splitlines()[0]})") from None
-        return [self._spm.decode(result.hypotheses[0]).strip() for result in results]
+        return [self._spm.decode([t for t in r.hypotheses[0] if t != "</s>"]).strip() for r in results]

@@ -17,6 +17,7 @@ from lmcor_cli.candidates import Candidate
 from lmcor_cli.correct import Corrector
 from lmcor_cli.errors import LmcorError, ModelError
 from lmcor_cli.generate.base import Generator
+from lmcor_cli.pool import clean_pool, corrector_pool, greedy_choice
 from lmcor_cli.segment import Sentence, iter_chunks, paragraphs
 
 
@@ -60,6 +61,10 @@ class Timings:
     cached: int = 0
     failed: int = 0  # sentences the generator could not serve (kept as they were)
     latencies: list[float] = field(default_factory=list)  # seconds per computed sentence
+
+
+def guard_reason(source: str, proposal: str) -> str | None:
+    return guard.rejection_reason(source, proposal) if proposal != source else None
 
 
 class Engine:
@@ -131,8 +136,11 @@ class Engine:
         except Exception as exc:  # a plugin or runtime failure: report it, never a traceback
             raise ModelError(f"generator failed: {type(exc).__name__}: {exc}") from exc
         self.timings.generator_s += time.perf_counter() - started
-        pools = [clean_pool(text, pool) for text, pool in zip(texts, raw)]
         corrector = self.corrector
+        if corrector is not None:
+            pools = [corrector_pool(text, pool) for text, pool in zip(texts, raw)]
+        else:
+            pools = [clean_pool(text, pool) for text, pool in zip(texts, raw)]
         generated = time.perf_counter()
         if corrector is not None:
             proposals = corrector.correct(texts, pools)
@@ -156,27 +164,6 @@ class Engine:
                 Outcome(text, output, pool, system if output != text else "unchanged", reason, per_sentence, failed)
             )
         return outcomes
-
-
-def greedy_choice(source: str, pool: list[Candidate]) -> str:
-    """Without a corrector: the greedy candidate if it survived the guard, else the source."""
-    return next((c.text for c in pool if c.origin == "greedy"), source)
-
-
-def guard_reason(source: str, proposal: str) -> str | None:
-    return guard.rejection_reason(source, proposal) if proposal != source else None
-
-
-def clean_pool(source: str, pool: list[Candidate]) -> list[Candidate]:
-    """Sane, distinct candidates, in generator order."""
-    seen: set[str] = set()
-    clean = []
-    for candidate in pool:
-        text = guard.clean_candidate(source, candidate.text)
-        if text is not None and text not in seen:
-            seen.add(text)
-            clean.append(Candidate(text, candidate.origin))
-    return clean
 
 
 BATCH_SENTENCES = 12

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -48,3 +49,91 @@ def _prefixed(path: Path):  # type: ignore[no-untyped-def]
     for example in natural(load_dataset(path)):
         example.id = f"{path.stem}:{example.id}"
         yield example
+
+
+def _progress(env: Env, label: str, total: int | None):  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=env.stderr, disable=not env.stderr_is_tty)
+    return progress, progress.add_task(label, total=total)
+
+
+def run_synth(clean_files: list[Path], data: list[Path], use_stdlib: bool, out: Path, n: int, seed: int, env: Env) -> int:
+    from lmcor_cli.train.synth import read_clean, stdlib_docstring_sentences, write_synth
+
+    sentences: list[str] = list(read_clean(clean_files))
+    for path in data:
+        sentences.extend(r for e in natural(load_dataset(path)) for r in e.references)
+    if use_stdlib:
+        sentences.extend(stdlib_docstring_sentences())
+    clean = sorted(set(sentences))
+    if not clean:
+        env.error("no clean sentences: pass --clean FILE, --data FILE or --stdlib-docs")
+        return 2
+    started = time.perf_counter()
+    progress, task = _progress(env, "synth", n)
+    with progress:
+        added = write_synth(clean, out, n, seed, on_progress=lambda k: progress.advance(task, k))
+    env.stderr.print(f"lmcor: {added} synthetic triples added from {len(clean)} clean sentences → {out} "
+                     f"({time.perf_counter() - started:.0f} s)", markup=False)
+    return 0
+
+
+def run_vocab(inputs: list[Path], out_prefix: Path, size: int, env: Env) -> int:
+    from lmcor_cli.train.pairs import read_jsonl
+    from lmcor_cli.train.vocab import train_vocab
+
+    def texts():  # type: ignore[no-untyped-def]
+        for path in inputs:
+            for record in read_jsonl(path):
+                yield record["source"]
+                yield from record["references"]
+                for candidate in record.get("candidates", [])[:2]:
+                    yield candidate["text"]
+
+    started = time.perf_counter()
+    model = train_vocab(texts(), out_prefix, size)
+    env.stderr.print(f"lmcor: vocabulary of {size} pieces → {model} ({time.perf_counter() - started:.0f} s)", markup=False)
+    return 0
+
+
+def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, config, env: Env) -> int:  # type: ignore[no-untyped-def]
+    import sentencepiece
+
+    from lmcor_cli.train.fit import fit
+    from lmcor_cli.train.pairs import is_dev, real_pairs, synth_pairs
+
+    processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_model))
+
+    def encode(text: str, limit: int) -> list[int]:
+        return processor.encode(text)[: limit - 1] + [processor.eos_id()]
+
+    train: list[tuple[list[int], list[int]]] = []
+    dev: list[tuple[list[int], list[int]]] = []
+    for path in real:
+        for example_id, source, target in real_pairs(path):
+            pair = (encode(source, config.max_source_tokens), encode(target, config.max_target_tokens))
+            (dev if is_dev(example_id) else train).append(pair)
+    for path in synth:
+        for _, source, target in synth_pairs(path):
+            train.append((encode(source, config.max_source_tokens), encode(target, config.max_target_tokens)))
+    if not dev and len(train) > 1:
+        dev = train[-max(1, len(train) // 20) :]  # a tiny run: hold out a slice instead
+        train = train[: -len(dev)]
+    if not train:
+        env.error("no training data: pass --real and/or --synth files")
+        return 2
+    summary = fit(train, dev, processor.get_piece_size(), out, config, log=lambda m: env.stderr.print(f"lmcor: {m}", markup=False))
+    env.stderr.print(f"lmcor: {json.dumps(summary)}", markup=False)
+    return 0
+
+
+def run_export(fit_dir: Path, spm_model: Path, out: Path, name: str, beam_size: int, card_file: Path | None, env: Env) -> int:
+    from lmcor_cli.train.export import export
+
+    card = card_file.read_text(encoding="utf-8") if card_file else f"# {name}\n\nSee the lmcor README for how this corrector was trained.\n"
+    folder = export(fit_dir / "best", spm_model, out, name, beam_size, card)
+    size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    env.stderr.print(f"lmcor: exported {name} → {folder} ({size:.1f} MB)", markup=False)
+    return 0

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.correct import Corrector
 from lmcor_cli.evaluate.gleu import gleu_from_stats, sentence_stats
-from lmcor_cli.pipeline import clean_pool, greedy_choice, guard_reason
+from lmcor_cli.pipeline import guard_reason
+from lmcor_cli.pool import clean_pool, corrector_pool, greedy_choice
 
 ALL_SYSTEMS = ("identity", "harper", "llm", "oracle", "vote", "corrector", "lmcor")
 NEEDS_POOLS = {"llm", "oracle", "vote", "lmcor"}
@@ -59,6 +60,6 @@ def vote_outputs(sources: Sequence[str], pools: Sequence[list[Candidate]]) -> li
 
 def corrector_outputs(corrector: Corrector, sources: Sequence[str], pools: Sequence[list[Candidate]] | None) -> list[str]:
     """The corrector on each source, with the cleaned pools (``None``: no candidates at all)."""
-    cleaned = [clean_pool(s, p) for s, p in zip(sources, pools)] if pools is not None else [[] for _ in sources]
+    cleaned = [corrector_pool(s, p) for s, p in zip(sources, pools)] if pools is not None else [[] for _ in sources]
     proposals = corrector.correct(list(sources), cleaned)
     return [guarded(s, p) for s, p in zip(sources, proposals)]

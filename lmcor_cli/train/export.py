@@ -1,0 +1,53 @@
+"""Stage 5: the best checkpoint → a CTranslate2 int8 corrector folder with its card."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from lmcor_cli.correct import INPUT_FORMAT
+
+
+def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, card: str,
+           quantization: str = "int8") -> Path:
+    import ctranslate2
+    import sentencepiece
+    from transformers import T5Tokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_model))
+    vocab = [(processor.id_to_piece(i), processor.get_score(i)) for i in range(processor.get_piece_size())]
+    # transformers' T5Tokenizer(vocab_file=...) may ignore the file; the explicit vocabulary keeps CT2's ids = SPM ids.
+    T5Tokenizer(vocab=vocab, extra_ids=0, unk_token="<unk>", eos_token="</s>", pad_token="<pad>").save_pretrained(best)
+    staging = out.with_name(out.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    ctranslate2.converters.TransformersConverter(str(best)).convert(str(staging), quantization=quantization)
+    shutil.copy(spm_model, staging / "spm.model")
+    (staging / "lmcor.json").write_text(json.dumps(
+        {"name": name, "input_format": INPUT_FORMAT, "beam_size": beam_size, "source_eos": True, "max_output_ratio": 1.5},
+        indent=2))
+    (staging / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+    _check_vocabulary(staging, processor)
+    sums = []
+    for path in sorted(p for p in staging.iterdir() if p.is_file() and p.name != "SHA256SUMS"):
+        sums.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n")
+    (staging / "SHA256SUMS").write_text("".join(sums))
+    if out.exists():
+        shutil.rmtree(out)
+    staging.rename(out)
+    return out
+
+
+def _check_vocabulary(folder: Path, processor) -> None:  # type: ignore[no-untyped-def]
+    """CTranslate2 must map tokens to the same ids as SentencePiece, or every output is garbage."""
+    vocab_file = next((folder / n for n in ("shared_vocabulary.json", "target_vocabulary.json") if (folder / n).exists()), None)
+    if vocab_file is None:
+        return
+    tokens = json.loads(vocab_file.read_text(encoding="utf-8"))
+    for i in range(min(len(tokens), processor.get_piece_size())):
+        if tokens[i] != processor.id_to_piece(i):
+            raise ValueError(f"exported vocabulary differs from SentencePiece at id {i}: {tokens[i]!r}")

@@ -1,0 +1,186 @@
+"""Stage 4: train a T5-style corrector from scratch with torch, resumably.
+
+Everything needed to continue exactly — weights, optimizer, schedule, step, the data
+order and position, RNG states — goes into one checkpoint file, written atomically
+every few minutes.  The dev loss (held-out real triples) is measured regularly; the best
+weights are kept and training stops when it has not improved for ``patience`` checks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass
+class FitConfig:
+    d_model: int = 256
+    d_ff: int = 1024
+    layers: int = 4
+    heads: int = 4
+    d_kv: int = 64
+    batch_size: int = 32
+    max_source_tokens: int = 256
+    max_target_tokens: int = 80
+    lr: float = 1e-3
+    warmup_steps: int = 400
+    max_steps: int = 20000
+    max_minutes: float = 0.0  # 0: no time limit
+    eval_every: int = 250
+    patience: int = 6
+    checkpoint_minutes: float = 5.0
+    seed: int = 0
+    bf16: bool = True
+    device: str = "cpu"
+
+
+def build_model(vocab_size: int, config: FitConfig):  # type: ignore[no-untyped-def]
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    t5 = T5Config(
+        vocab_size=vocab_size, d_model=config.d_model, d_ff=config.d_ff, d_kv=config.d_kv,
+        num_layers=config.layers, num_decoder_layers=config.layers, num_heads=config.heads,
+        relative_attention_num_buckets=32, dropout_rate=0.1, feed_forward_proj="gated-gelu",
+        tie_word_embeddings=False, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+    )
+    return T5ForConditionalGeneration(t5)
+
+
+def _batches(pairs: list[tuple[list[int], list[int]]], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Index batches of similar source length (less padding), in random order."""
+    order = sorted(range(len(pairs)), key=lambda i: (len(pairs[i][0]) + rng.random() * 8))
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _tensors(pairs, indices, device):  # type: ignore[no-untyped-def]
+    import torch
+
+    sources = [pairs[i][0] for i in indices]
+    targets = [pairs[i][1] for i in indices]
+    s_len = max(map(len, sources))
+    t_len = max(map(len, targets))
+    input_ids = torch.zeros((len(indices), s_len), dtype=torch.long)
+    labels = torch.full((len(indices), t_len), -100, dtype=torch.long)
+    for row, (s, t) in enumerate(zip(sources, targets)):
+        input_ids[row, : len(s)] = torch.tensor(s)
+        labels[row, : len(t)] = torch.tensor(t)
+    return input_ids.to(device), (input_ids != 0).to(device), labels.to(device)
+
+
+def _lr_factor(step: int, warmup: int) -> float:
+    """Linear warm-up, then inverse square root decay (the T5 recipe)."""
+    step = max(step, 1)
+    return min(step / warmup, math.sqrt(warmup / step))
+
+
+def fit(
+    train: list[tuple[list[int], list[int]]],
+    dev: list[tuple[list[int], list[int]]],
+    vocab_size: int,
+    out: Path,
+    config: FitConfig,
+    log: Callable[[str], None] = print,
+) -> dict[str, float]:
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    torch.manual_seed(config.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    device = torch.device(config.device)
+    model = build_model(vocab_size, config).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, config.warmup_steps))
+    state = {"step": 0, "epoch": 0, "position": 0, "best_dev": float("inf"), "bad_checks": 0, "seconds": 0.0}
+    checkpoint = out / "checkpoint.pt"
+    rng = random.Random(config.seed)
+    if checkpoint.exists():
+        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        state = saved["state"]
+        rng.setstate(saved["rng"])
+        torch.set_rng_state(saved["torch_rng"])
+        log(f"resumed at step {state['step']} (epoch {state['epoch']}, best dev loss {state['best_dev']:.4f})")
+    (out / "fit_config.json").write_text(json.dumps(asdict(config), indent=2))
+    params = sum(p.numel() for p in model.parameters())
+    log(f"model: {params / 1e6:.1f}M parameters; {len(train)} training and {len(dev)} dev pairs")
+
+    def save() -> None:
+        temp = checkpoint.with_suffix(".tmp")
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "state": state, "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, temp)
+        os.replace(temp, checkpoint)
+
+    def dev_loss() -> float:
+        model.eval()
+        total, count = 0.0, 0
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16 and device.type == "cpu"):
+            for start in range(0, len(dev), 64):
+                idx = list(range(start, min(start + 64, len(dev))))
+                input_ids, mask, labels = _tensors(dev, idx, device)
+                loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+                total += float(loss) * len(idx)
+                count += len(idx)
+        model.train()
+        return total / max(count, 1)
+
+    batches_rng = random.Random(config.seed * 1000 + state["epoch"])
+    batches = _batches(train, config.batch_size, batches_rng)
+    started = time.time() - state["seconds"]
+    last_save = time.time()
+    model.train()
+    while state["step"] < config.max_steps:
+        if state["position"] >= len(batches):
+            state["epoch"] += 1
+            state["position"] = 0
+            batches = _batches(train, config.batch_size, random.Random(config.seed * 1000 + state["epoch"]))
+        input_ids, mask, labels = _tensors(train, batches[state["position"]], device)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16 and device.type == "cpu"):
+            loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        state["step"] += 1
+        state["position"] += 1
+        state["seconds"] = time.time() - started
+        if state["step"] % 50 == 0:
+            log(f"step {state['step']} loss {loss.item():.4f} lr {scheduler.get_last_lr()[0]:.2e} "
+                f"{state['seconds'] / state['step']:.2f} s/step")
+        if state["step"] % config.eval_every == 0 or state["step"] == config.max_steps:
+            current = dev_loss()
+            if current < state["best_dev"]:
+                state["best_dev"], state["bad_checks"] = current, 0
+                model.save_pretrained(out / "best")
+            else:
+                state["bad_checks"] += 1
+            log(f"step {state['step']} dev loss {current:.4f} (best {state['best_dev']:.4f})")
+            save()
+            last_save = time.time()
+            if state["bad_checks"] >= config.patience:
+                log("early stop: dev loss stopped improving")
+                break
+        if time.time() - last_save > config.checkpoint_minutes * 60:
+            save()
+            last_save = time.time()
+        if config.max_minutes and state["seconds"] > config.max_minutes * 60:
+            log("time limit reached")
+            break
+    save()
+    if not (out / "best").exists():
+        model.save_pretrained(out / "best")
+    summary = {"steps": state["step"], "epochs": state["epoch"], "best_dev_loss": state["best_dev"],
+               "seconds": round(state["seconds"], 1), "parameters": params}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary

@@ -1,0 +1,187 @@
+"""Stage 2: synthetic (source, candidates → target) triples from clean English sentences.
+
+Clean sentences are corrupted with learner-like errors (articles, prepositions,
+agreement, verb forms, spelling, punctuation, word order, missing words, casing) and
+given a candidate pool that looks like our generator's: mostly copies of the source
+(the default 270M model returns the source unchanged about 80% of the time), some
+partial fixes, the target, over-corrections and the odd piece of garbage, in random
+order after the greedy slot.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from lmcor_cli.candidates import Candidate
+
+ARTICLES = ["a", "an", "the"]
+PREPOSITIONS = ["in", "on", "at", "to", "for", "of", "with", "from", "by", "about", "into"]
+AGREEMENT = {"is": "are", "are": "is", "was": "were", "were": "was", "has": "have", "have": "has",
+             "does": "do", "do": "does", "this": "these", "these": "this", "that": "those", "those": "that"}
+FUNCTION_WORDS = {"a", "an", "the", "to", "of", "is", "are", "that", "it", "in", "and", "be", "for"}
+KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _spelling(word: str, rng: random.Random) -> str:
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    op = rng.choice(["swap", "drop", "double", "replace"])
+    if op == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if op == "drop":
+        return word[:i] + word[i + 1 :]
+    if op == "double":
+        return word[:i] + word[i] + word[i:]
+    return word[:i] + rng.choice(KEYBOARD) + word[i + 1 :]
+
+
+def _verb_form(word: str, rng: random.Random) -> str:
+    lower = word.lower()
+    if lower.endswith("ed") and len(lower) > 4:
+        return word[:-2] + rng.choice(["", "ing", "s"])
+    if lower.endswith("ing") and len(lower) > 5:
+        return word[:-3] + rng.choice(["", "ed", "s"])
+    if lower.endswith("s") and not lower.endswith("ss") and len(lower) > 3:
+        return word[:-1]
+    return word + "s" if word.isalpha() and len(word) > 2 else word
+
+
+def corrupt(sentence: str, rng: random.Random, max_errors: int = 3) -> str:
+    """Introduce 1..max_errors learner-like errors (the result may rarely equal the input)."""
+    words = sentence.split()
+    for _ in range(rng.randint(1, max_errors)):
+        if len(words) < 3:
+            break
+        i = rng.randrange(len(words))
+        word = words[i]
+        bare = word.lower().strip(".,;:!?")
+        kind = rng.random()
+        if bare in ARTICLES and kind < 0.5:
+            words[i] = rng.choice([a for a in ARTICLES if a != bare]) if rng.random() < 0.6 else ""
+        elif bare in PREPOSITIONS and kind < 0.6:
+            words[i] = word.replace(bare, rng.choice([p for p in PREPOSITIONS if p != bare]), 1)
+        elif bare in AGREEMENT and kind < 0.7:
+            words[i] = word.replace(bare, AGREEMENT[bare], 1)
+        elif kind < 0.25:
+            words[i] = _spelling(word, rng)
+        elif kind < 0.4:
+            words[i] = _verb_form(word, rng)
+        elif kind < 0.5 and bare in FUNCTION_WORDS:
+            words[i] = ""
+        elif kind < 0.6 and i + 1 < len(words) and word.isalpha() and words[i + 1].isalpha():
+            words[i], words[i + 1] = words[i + 1], words[i]
+        elif kind < 0.7 and word.endswith(","):
+            words[i] = word[:-1]
+        elif kind < 0.78:
+            words.insert(i, rng.choice(ARTICLES))
+        elif kind < 0.86 and i == 0:
+            words[i] = word[:1].lower() + word[1:]
+        elif kind < 0.93 and word[-1:] in ".!?":
+            words[i] = word[:-1] + rng.choice(["", " ."])
+        else:
+            words[i] = _spelling(word, rng)
+        words = [w for w in " ".join(words).split()]
+    return " ".join(words)
+
+
+def partial_fix(source: str, target: str, rng: random.Random) -> str:
+    """Undo some, not all, of the differences between source and target."""
+    import difflib
+
+    src, tgt = source.split(), target.split()
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, src, tgt, autojunk=False).get_opcodes():
+        out.extend(tgt[j1:j2] if tag == "equal" or rng.random() < 0.5 else src[i1:i2])
+    return " ".join(out)
+
+
+def synthetic_pool(source: str, target: str, others: list[str], rng: random.Random, k: int = 5) -> list[Candidate]:
+    """K candidates shaped like the default generator's: greedy first, mostly copies."""
+    def draw() -> str:
+        r = rng.random()
+        if r < 0.62:
+            return source
+        if r < 0.77:
+            return partial_fix(source, target, rng)
+        if r < 0.89:
+            return target
+        if r < 0.96:
+            return corrupt(target, rng, 1)  # an over-correction: a fresh error elsewhere
+        return rng.choice(others) if others else source  # garbage: another sentence
+
+    texts = [draw() for _ in range(k)]
+    return [Candidate(t, "greedy" if i == 0 else "sample") for i, t in enumerate(texts)]
+
+
+def stdlib_docstring_sentences() -> Iterator[str]:
+    """English sentences from the docstrings of Python's standard library (PSF License)."""
+    lib = Path(ast.__file__).parent
+    for path in sorted(lib.rglob("*.py")):
+        if {"test", "tests", "idlelib", "site-packages", "dist-packages"} & set(path.parts):
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, OSError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                doc = ast.get_docstring(node)
+                if doc:
+                    yield from split_prose(doc)
+
+
+def split_prose(text: str) -> Iterator[str]:
+    """Plain prose sentences from a text block: paragraphs joined, code-like lines left out."""
+    for paragraph in re.split(r"\n\s*\n", text):
+        if any(line.startswith((" ", "\t", ">>>", "-", "*", ":")) for line in paragraph.splitlines()):
+            continue
+        for sentence in _SENTENCE_END.split(" ".join(paragraph.split())):
+            if is_clean_sentence(sentence):
+                yield sentence
+
+
+def is_clean_sentence(sentence: str) -> bool:
+    words = sentence.split()
+    return (
+        6 <= len(words) <= 40
+        and sentence[:1].isupper()
+        and sentence.endswith((".", "?", "!"))
+        and not re.search(r"[=_{}\[\]<>`|#@\\]|\(\)|\w\.\w+\(|::|--|\d{3,}|https?:", sentence)
+        and sum(w.isalpha() for w in words) >= 0.7 * len(words)
+    )
+
+
+def read_clean(paths: Iterable[Path]) -> Iterator[str]:
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            yield from split_prose(line)
+
+
+def write_synth(clean: list[str], out: Path, n: int, seed: int, on_progress=lambda k: None) -> int:  # type: ignore[no-untyped-def]
+    """Append synthetic records to ``out`` until it holds ``n`` (resumable: counts what is there)."""
+    import json
+
+    from lmcor_cli.pool import corrector_pool
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = sum(1 for _ in out.open(encoding="utf-8")) if out.exists() else 0
+    rng = random.Random(seed + done)
+    on_progress(done)
+    with out.open("a", encoding="utf-8") as handle:
+        for index in range(done, n):
+            target = clean[rng.randrange(len(clean))]
+            source = target if rng.random() < 0.15 else corrupt(target, rng)
+            pool = corrector_pool(source, synthetic_pool(source, target, clean[:1000], rng))
+            record = {"id": f"synth-{index}", "source": source, "references": [target],
+                      "candidates": [c.to_json() for c in pool]}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if index % 100 == 0:
+                handle.flush()
+            on_progress(1)
+    return n - done

@@ -1,0 +1,64 @@
+"""The whole `lmcor train` chain on tiny data: synth → vocab → fit (resume) → export → fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import RULES, run_lmcor
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+CLEAN = """The cat sits on the mat and looks at the door.
+She goes to the market every morning with her friends.
+The results of the survey were published in the spring.
+We have received your message and will answer it soon.
+This library provides a simple way to read the files.
+The function returns a list of values for each key in the table.
+"""
+
+
+def test_candidates_stage_is_resumable(tmp_path):
+    data = tmp_path / "data.jsonl"
+    rows = [{"id": str(i), "source": f"This are sentence {i} .", "references": [f"This is sentence {i} ."]} for i in range(5)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "cands.jsonl"
+    first = run_lmcor("train", "candidates", str(data), "-o", str(out), "-g", RULES, "-k", "2", "--prompts", "2")
+    assert first.returncode == 0, first.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 5 and {r["prompt"] for r in records} <= {"gec-v1/0", "gec-v1/1"}
+    assert records[0]["source"] == records[0]["source"].replace(" .", ".")  # natural text, detokenised
+    with out.open("a") as handle:
+        handle.write('{"id": "torn')  # a killed run's last line
+    again = run_lmcor("train", "candidates", str(data), "-o", str(out), "-g", RULES, "-k", "2")
+    assert b"0 new, 5 already done" in again.stderr
+    assert len(out.read_text().splitlines()) == 5
+
+
+def test_train_chain_produces_a_working_corrector(tmp_path):
+    clean = tmp_path / "clean.txt"
+    clean.write_text(CLEAN)
+    synth = tmp_path / "synth.jsonl"
+    assert run_lmcor("train", "synth", "--clean", str(clean), "--n", "120", "-o", str(synth)).returncode == 0
+    assert len(synth.read_text().splitlines()) == 120
+    real = tmp_path / "real.jsonl"
+    real.write_text("".join(synth.read_text().splitlines(keepends=True)[:40]))
+    assert run_lmcor("train", "vocab", str(synth), "-o", str(tmp_path / "spm"), "--size", "300").returncode == 0
+    fit_args = ["train", "fit", "--real", str(real), "--synth", str(synth), "--vocab", str(tmp_path / "spm.model"),
+                "-o", str(tmp_path / "fit"), "--d-model", "32", "--layers", "1", "--batch-size", "8", "--eval-every", "10"]
+    first = run_lmcor(*fit_args, "--max-steps", "10", timeout=300)
+    assert first.returncode == 0, first.stderr
+    resumed = run_lmcor(*fit_args, "--max-steps", "20", timeout=300)
+    assert b"resumed at step 10" in resumed.stderr
+    summary = json.loads((tmp_path / "fit" / "summary.json").read_text())
+    assert summary["steps"] == 20
+    out = tmp_path / "model"
+    exported = run_lmcor("train", "export", "--fit", str(tmp_path / "fit"), "--vocab", str(tmp_path / "spm.model"),
+                         "-o", str(out), "--name", "tiny", timeout=300)
+    assert exported.returncode == 0, exported.stderr
+    assert {"model.bin", "spm.model", "lmcor.json", "MODEL_CARD.md", "SHA256SUMS"} <= {p.name for p in out.iterdir()}
+    fixed = run_lmcor("fix", "-c", str(out), "-g", RULES, "--format", "json", "-", input=b"This are a test.\n")
+    assert fixed.returncode == 0, fixed.stderr
+    for line in fixed.stdout.decode().splitlines():
+        assert json.loads(line)["system"] == "corrector"
