@@ -30,3 +30,7 @@ clean:
 
 bench: install
 	$(LMCOR) bench --threads 1
+
+# Long property-based run of the byte-safety guarantees (several minutes).
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_properties.py tests/test_segment.py

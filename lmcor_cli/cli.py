@@ -171,6 +171,34 @@ def bench(
     raise typer.Exit(_guarded(env, action))
 
 
+models_app = typer.Typer(help="Generators and correctors: list what is available, pull GGUFs from the Hub.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list(
+    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Show generators (packaged, pulled, configured servers) and correctors (shipped)."""
+    from lmcor_cli.commands.models import run_list
+
+    env = Env()
+    raise typer.Exit(_guarded(env, lambda: run_list(_settings(), output_format, env)))
+
+
+@models_app.command("pull")
+def models_pull(
+    repo_id: Annotated[str, typer.Argument(help="Hugging Face repository, e.g. 'org/model-GGUF'.")],
+    file: Annotated[Optional[str], typer.Option("--file", help="GGUF file in the repository (default: a Q4_K_M one).")] = None,
+    revision: Annotated[Optional[str], typer.Option("--revision", help="Branch, tag or commit.")] = None,
+) -> None:
+    """Download a GGUF generator into lmcor's model folder (needs the [hub] extra)."""
+    from lmcor_cli.commands.models import run_pull
+
+    env = Env()
+    raise typer.Exit(_guarded(env, lambda: run_pull(repo_id, file, revision, env)))
+
+
 train_app = typer.Typer(help="Build a corrector: candidates → synth → vocab → fit → export (each resumable).", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 
