@@ -96,16 +96,10 @@ class ResultCache:
         return CachedResult(row[0], [Candidate(**c) for c in json.loads(row[1])])
 
     def put_many(self, items: list[tuple[str, CachedResult]]) -> None:
-        db = self._connect()
-        if db is None or not items:
+        if not items:
             return
         rows = [(k, r.output, json.dumps([c.to_json() for c in r.candidates])) for k, r in items]
-        try:
-            with db:
-                db.execute("BEGIN IMMEDIATE")
-                db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
-        except sqlite3.Error as exc:
-            self._disable(exc)
+        self._write("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
 
     def get_pool(self, key: str) -> list[Candidate] | None:
         """A generator's raw candidate pool (used by ``lmcor eval`` so no pool is generated twice)."""
@@ -120,14 +114,20 @@ class ResultCache:
         return [Candidate(**c) for c in json.loads(row[0])] if row else None
 
     def put_pools(self, items: list[tuple[str, list[Candidate]]]) -> None:
-        db = self._connect()
-        if db is None or not items:
+        if not items:
             return
         rows = [(k, json.dumps([c.to_json() for c in pool])) for k, pool in items]
+        self._write("INSERT OR REPLACE INTO pools VALUES (?, ?)", rows)
+
+    def _write(self, sql: str, rows: list[tuple[str, ...]]) -> None:
+        """One immediate transaction, so a concurrent run waits instead of failing."""
+        db = self._connect()
+        if db is None:
+            return
         try:
             with db:
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany("INSERT OR REPLACE INTO pools VALUES (?, ?)", rows)
+                db.executemany(sql, rows)
         except sqlite3.Error as exc:
             self._disable(exc)
 

@@ -29,6 +29,8 @@ MAX_LENGTH_RATIO = 1.6
 MIN_LENGTH_RATIO = 0.6
 MIN_WORD_SIMILARITY = 0.5
 MIN_CHAR_SIMILARITY = 0.6
+MAX_WORDS_CHANGED = 3  # words a correction may add or drop, at least ...
+MAX_CHANGED_FRACTION = 0.4  # ... or this share of the sentence's words
 
 
 def protected_tokens(text: str) -> Counter[str]:
@@ -49,6 +51,13 @@ def names(text: str) -> set[str]:
 def word_similarity(a: str, b: str) -> float:
     """Similarity of the lower-cased word sequences (1.0 = same words)."""
     return difflib.SequenceMatcher(None, a.lower().split(), b.lower().split(), autojunk=False).ratio()
+
+
+def word_changes(a: str, b: str) -> tuple[int, int]:
+    """Words of ``b`` not aligned to ``a`` (added) and words of ``a`` not aligned to ``b`` (dropped)."""
+    a_words, b_words = a.lower().split(), b.lower().split()
+    matched = sum(block.size for block in difflib.SequenceMatcher(None, a_words, b_words, autojunk=False).get_matching_blocks())
+    return len(b_words) - matched, len(a_words) - matched
 
 
 def rejection_reason(source: str, rewrite: str) -> str | None:
@@ -74,6 +83,10 @@ def rejection_reason(source: str, rewrite: str) -> str | None:
         return "name changed"
     if len(source.split()) >= 4 and word_similarity(source, rewrite) < MIN_WORD_SIMILARITY:
         return "too different"
+    added_words, dropped_words = word_changes(source, rewrite)
+    limit = max(MAX_WORDS_CHANGED, round(MAX_CHANGED_FRACTION * len(source.split())))
+    if added_words > limit or dropped_words > limit:
+        return f"{added_words} words added, {dropped_words} dropped"
     if difflib.SequenceMatcher(None, source.lower(), rewrite.lower(), autojunk=False).ratio() < MIN_CHAR_SIMILARITY:
         return "too different"
     return None

@@ -314,8 +314,26 @@ def _is_text_prose(lines: list[str]) -> bool:
     return not any(_RST_ADORNMENT.match(line) for line in lines)
 
 
+PYSBD_BLOCK_WORDS = 400
+"""pysbd slows down badly on very long paragraphs (a 1 MB line took minutes), so longer
+word runs are first cut after a word ending in . ! or ? once a block has this many words."""
+
+
 def split_sentences(text: str, words: list[tuple[int, int]]) -> list[Sentence]:
     """Split a paragraph's words into sentences with pysbd; boundaries snap to words."""
+    sentences: list[Sentence] = []
+    start = 0
+    for index, (a, b) in enumerate(words):
+        long_enough = index + 1 - start >= PYSBD_BLOCK_WORDS
+        if long_enough and (text[b - 1] in ".!?" or index + 1 - start >= 10 * PYSBD_BLOCK_WORDS):
+            sentences.extend(_split_block(text, words[start : index + 1]))
+            start = index + 1
+    if start < len(words):
+        sentences.extend(_split_block(text, words[start:]))
+    return sentences
+
+
+def _split_block(text: str, words: list[tuple[int, int]]) -> list[Sentence]:
     joined = " ".join(text[a:b] for a, b in words)
     word_starts = []
     pos = 0

@@ -7,11 +7,10 @@ artefacts, and elsewhere they are formatting, not grammar.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-from collections.abc import Iterator
 from functools import lru_cache
+
+from lmcor_cli.silence import silenced
 
 MAX_ROUNDS = 8
 
@@ -31,27 +30,8 @@ def available() -> bool:
     return True
 
 
-@contextlib.contextmanager
-def _stdout_silenced() -> Iterator[None]:
-    """harper-py 0.2 prints debug lines straight to fd 1, which would corrupt our output."""
-    sys.stdout.flush()
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, ValueError, OSError):
-        yield
-        return
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-
-
 def harper_fix(text: str) -> str:
-    with _stdout_silenced():
+    with silenced(sys.stdout):  # harper-py 0.2 prints debug lines to fd 1, which is our output
         return _harper_fix(text)
 
 

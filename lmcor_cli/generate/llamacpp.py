@@ -12,10 +12,8 @@ so a re-run gives the same pool.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import hashlib
-import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -25,6 +23,7 @@ from pathlib import Path
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.errors import ModelError
 from lmcor_cli.generate.base import GeneratorSpec, generator_id
+from lmcor_cli.silence import silenced
 
 N_CTX = 8192
 N_BATCH = 2048
@@ -102,7 +101,7 @@ class _Session:
         _logger.set_verbose(False)  # llama.cpp's info chatter would land on the user's stderr
         self.llama = llama
         self.spec = spec
-        with _quiet_stderr():
+        with silenced(sys.stderr):  # llama.cpp's load chatter goes straight to fd 2
             llama.llama_backend_init()
             model_params = llama.llama_model_default_params()
             model_params.n_gpu_layers = -1 if spec.device == "cuda" else 0
@@ -263,21 +262,3 @@ class _Session:
         status = self.llama.llama_decode(self.ctx, self.batch)
         if status != 0:
             raise ModelError(f"generator: llama_decode failed (status {status})")
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """llama.cpp writes load chatter straight to fd 2; keep the user's stderr clean."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, ValueError, OSError):
-        yield
-        return
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)

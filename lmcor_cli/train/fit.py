@@ -49,7 +49,11 @@ def build_model(vocab_size: int, config: FitConfig):  # type: ignore[no-untyped-
         relative_attention_num_buckets=32, dropout_rate=0.1, feed_forward_proj="gated-gelu",
         tie_word_embeddings=False, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
     )
-    return T5ForConditionalGeneration(t5)
+    model = T5ForConditionalGeneration(t5)
+    # T5's untied output layer starts at std 1.0, giving logits of std ~sqrt(d_model) and a first
+    # loss near 35; at std d_model^-0.5 training starts at ~ln(vocab) and a short CPU budget goes further.
+    model.lm_head.weight.data.normal_(0.0, config.d_model**-0.5)
+    return model
 
 
 def _batches(pairs: list[tuple[list[int], list[int]]], batch_size: int, rng: random.Random) -> list[list[int]]:
