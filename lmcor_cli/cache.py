@@ -83,17 +83,8 @@ class ResultCache:
         self._db = None
 
     def get(self, key: str) -> CachedResult | None:
-        db = self._connect()
-        if db is None:
-            return None
-        try:
-            row = db.execute("SELECT output, candidates FROM results WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error as exc:
-            self._disable(exc)
-            return None
-        if row is None:
-            return None
-        return CachedResult(row[0], [Candidate(**c) for c in json.loads(row[1])])
+        row = self._read("SELECT output, candidates FROM results WHERE key = ?", key)
+        return CachedResult(row[0], _candidates(row[1])) if row else None
 
     def put_many(self, items: list[tuple[str, CachedResult]]) -> None:
         if not items:
@@ -103,21 +94,24 @@ class ResultCache:
 
     def get_pool(self, key: str) -> list[Candidate] | None:
         """A generator's raw candidate pool (used by ``lmcor eval`` so no pool is generated twice)."""
-        db = self._connect()
-        if db is None:
-            return None
-        try:
-            row = db.execute("SELECT candidates FROM pools WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error as exc:
-            self._disable(exc)
-            return None
-        return [Candidate(**c) for c in json.loads(row[0])] if row else None
+        row = self._read("SELECT candidates FROM pools WHERE key = ?", key)
+        return _candidates(row[0]) if row else None
 
     def put_pools(self, items: list[tuple[str, list[Candidate]]]) -> None:
         if not items:
             return
         rows = [(k, json.dumps([c.to_json() for c in pool])) for k, pool in items]
         self._write("INSERT OR REPLACE INTO pools VALUES (?, ?)", rows)
+
+    def _read(self, sql: str, key: str) -> tuple[str, ...] | None:
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            return db.execute(sql, (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._disable(exc)
+            return None
 
     def _write(self, sql: str, rows: list[tuple[str, ...]]) -> None:
         """One immediate transaction, so a concurrent run waits instead of failing."""
@@ -135,3 +129,7 @@ class ResultCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _candidates(stored: str) -> list[Candidate]:
+    return [Candidate(**c) for c in json.loads(stored)]
