@@ -19,7 +19,7 @@ _URL = r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>()\"'`]+[^\s<>()\"'`.,;:!?]"
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _CODE = r"`+[^`]*`+"
 _PATH = r"(?:~|\.{1,2})?/[\w.\-/]+|\b[\w\-]+(?:/[\w.\-]+)+|\b[\w\-]+\.(?:md|py|txt|rst|json|toml|yaml|yml|js|ts|sh|cfg|ini|html|css|c|h|rs|go)\b"
-_NUMBER = r"\d+(?:[.,:]\d+)*"
+_NUMBER = r"\w*\d+(?:[.,:]\d+)*\w*"
 _PROTECTED = re.compile("|".join(f"(?:{p})" for p in (_URL, _EMAIL, _CODE, _PATH, _NUMBER)))
 _MARKUP = re.compile(r"[*_\[\]()<>`|#~\\]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -33,9 +33,10 @@ MAX_WORDS_CHANGED = 3  # words a correction may add or drop, at least ...
 MAX_CHANGED_FRACTION = 0.4  # ... or this share of the sentence's words
 
 
-def protected_tokens(text: str) -> Counter[str]:
-    """Numbers, URLs, e-mails, code and paths, each counted."""
-    return Counter(match.group(0) for match in _PROTECTED.finditer(text))
+def protected_tokens(text: str) -> list[str]:
+    """Numbers (and words with digits), URLs, e-mails, code and paths, in order: reordering them
+    ("from 3 to 5" → "from 5 to 3") changes the meaning as surely as altering them."""
+    return [match.group(0) for match in _PROTECTED.finditer(text)]
 
 
 def markup(text: str) -> Counter[str]:
@@ -53,11 +54,16 @@ def word_similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.lower().split(), b.lower().split(), autojunk=False).ratio()
 
 
-def word_changes(a: str, b: str) -> tuple[int, int]:
-    """Words of ``b`` not aligned to ``a`` (added) and words of ``a`` not aligned to ``b`` (dropped)."""
+def word_changes(a: str, b: str) -> tuple[int, int, int]:
+    """Words added, words dropped, and the largest change in one place (a run of new or lost words)."""
     a_words, b_words = a.lower().split(), b.lower().split()
-    matched = sum(block.size for block in difflib.SequenceMatcher(None, a_words, b_words, autojunk=False).get_matching_blocks())
-    return len(b_words) - matched, len(a_words) - matched
+    added = dropped = largest = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a_words, b_words, autojunk=False).get_opcodes():
+        if tag != "equal":
+            added += j2 - j1
+            dropped += i2 - i1
+            largest = max(largest, j2 - j1, i2 - i1)
+    return added, dropped, largest
 
 
 def rejection_reason(source: str, rewrite: str) -> str | None:
@@ -83,10 +89,12 @@ def rejection_reason(source: str, rewrite: str) -> str | None:
         return "name changed"
     if len(source.split()) >= 4 and word_similarity(source, rewrite) < MIN_WORD_SIMILARITY:
         return "too different"
-    added_words, dropped_words = word_changes(source, rewrite)
+    added_words, dropped_words, largest = word_changes(source, rewrite)
     limit = max(MAX_WORDS_CHANGED, round(MAX_CHANGED_FRACTION * len(source.split())))
     if added_words > limit or dropped_words > limit:
         return f"{added_words} words added, {dropped_words} dropped"
+    if largest > MAX_WORDS_CHANGED + 1:
+        return f"{largest} words changed in one place"
     if difflib.SequenceMatcher(None, source.lower(), rewrite.lower(), autojunk=False).ratio() < MIN_CHAR_SIMILARITY:
         return "too different"
     return None

@@ -66,7 +66,9 @@ class Sentence:
 
     @property
     def rewritable(self) -> bool:
-        return not self.too_long and len(self.words) >= 2 and any(c.isalpha() for c in self.text)
+        """Two or more words with letters: number-only fragments have no grammar to fix."""
+        wordy = sum(1 for a, b in self.words if any(c.isalpha() for c in self.chunk_text[a:b]))
+        return not self.too_long and wordy >= 2
 
     def separators(self) -> list[str]:
         return [self.chunk_text[self.words[i][1] : self.words[i + 1][0]] for i in range(len(self.words) - 1)]

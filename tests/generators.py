@@ -80,7 +80,7 @@ class Hostile:
                     template.format(
                         s=sentence,
                         s_numbers_changed=re.sub(r"\d", "7", sentence) if re.search(r"\d", sentence) else sentence + " 42",
-                        s_url_dropped=re.sub(r"https?://\S+", "the website", sentence) if "http" in sentence else sentence.upper(),
+                        s_url_dropped=re.sub(r"https?://\S+", "the website", sentence) if "http" in sentence else "Completely unrelated words appear here instead.",
                     )
                 )
             pools.append([Candidate(text, "greedy" if i == 0 else "sample") for i, text in enumerate(outputs)])
