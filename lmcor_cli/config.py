@@ -15,8 +15,6 @@ else:  # pragma: no cover
 
 from lmcor_cli.errors import UsageError
 
-DEFAULT_CANDIDATES = 5
-
 
 def available_cores() -> int:
     """Cores this process may run on (cgroups and taskset included)."""

@@ -10,8 +10,6 @@ from lmcor_cli.candidates import Candidate
 from lmcor_cli.errors import ModelError
 from lmcor_cli.prompt import FewShotPrompt
 
-DEFAULT_GENERATOR = "gemma3-270m"
-
 
 class Generator(Protocol):
     """Proposes up to ``k`` rewrites per sentence, the greedy one first."""
