@@ -261,6 +261,8 @@ def train_fit(
     max_steps: Annotated[int, typer.Option("--max-steps")] = 20000,
     max_minutes: Annotated[float, typer.Option("--max-minutes", help="Stop (after a checkpoint) after this long; 0 = no limit.")] = 0.0,
     eval_every: Annotated[int, typer.Option("--eval-every")] = 250,
+    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (after warm-up; inverse square root decay).")] = 1.5e-3,
+    real_weight: Annotated[int, typer.Option("--real-weight", min=1, help="Repeat each real training triple this often (there are far fewer real than synthetic ones).")] = 1,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
     threads: Annotated[Optional[int], typer.Option("--threads", help="torch CPU threads.")] = None,
 ) -> None:
@@ -274,8 +276,8 @@ def train_fit(
 
         torch.set_num_threads(threads)
     config = FitConfig(d_model=d_model, d_ff=4 * d_model, layers=layers, batch_size=batch_size, max_steps=max_steps,
-                       max_minutes=max_minutes, eval_every=eval_every, device=device)
-    raise typer.Exit(_guarded(env, lambda: run_fit(real, synth or [], vocab, out, config, env)))
+                       max_minutes=max_minutes, eval_every=eval_every, lr=lr, device=device)
+    raise typer.Exit(_guarded(env, lambda: run_fit(real, synth or [], vocab, out, config, env, real_weight)))
 
 
 @train_app.command("export")

@@ -11,6 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from generators import rule_fix
 
 
+# What OpenAI's own /completions accepts (a strict server rejects anything else).
+STANDARD_FIELDS = {"model", "prompt", "max_tokens", "temperature", "n", "stop", "top_p", "presence_penalty",
+                   "frequency_penalty", "seed", "logprobs", "echo", "best_of", "user", "suffix", "stream"}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -23,6 +28,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         with server.lock:
             server.requests[mode] = server.requests.get(mode, 0) + 1
+            server.bodies.append(body)
             count = server.requests[mode]
             server.in_flight += 1
             server.max_in_flight = max(server.max_in_flight, server.in_flight)
@@ -43,6 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, b'{"error": "overloaded"}')
         if mode == "ratelimit" and count == 1:
             return self._send(429, b"{}", {"Retry-After": "0"})
+        if mode == "strict" and set(body) - STANDARD_FIELDS:
+            unknown = sorted(set(body) - STANDARD_FIELDS)
+            return self._send(400, json.dumps({"error": f"Unrecognized request arguments supplied: {unknown}"}).encode())
         if mode == "malformed":
             return self._send(200, b"this is not json")
         if mode == "slow":
@@ -69,6 +78,7 @@ class FaultServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.lock = threading.Lock()
         self.requests: dict[str, int] = {}
+        self.bodies: list[dict] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)

@@ -48,6 +48,22 @@ def test_server_without_n_gets_separate_sample_requests(server):
     assert len(pools[0]) == 4
 
 
+def test_sampling_is_pinned_to_plain_temperature_sampling(server):
+    _generator(server.url("ok")).candidates(["This are one."], 2)
+    greedy, sampling = server.bodies
+    assert greedy["temperature"] == 0.0 and sampling["temperature"] > 0
+    for body in (greedy, sampling):
+        assert (body["top_p"], body["top_k"], body["min_p"], body["repeat_penalty"]) == (1.0, 0, 0.0, 1.0)
+
+
+def test_strict_server_gets_only_standard_fields(server):
+    gen = _generator(server.url("strict"), jobs=1)
+    pools = gen.candidates(["This are one.", "It have two."], 2)
+    assert [p[0].text for p in pools] == ["This is one.", "It has two."]
+    assert server.requests["strict"] == 5  # one rejected request, then two per sentence
+    assert all("top_k" not in body for body in server.bodies[1:])
+
+
 @pytest.mark.parametrize("mode", ["flaky", "ratelimit"])
 def test_retries_recover(server, mode):
     pools = _generator(server.url(mode), jobs=1).candidates(["This are one."], 1)

@@ -98,7 +98,8 @@ def run_vocab(inputs: list[Path], out_prefix: Path, size: int, env: Env) -> int:
     return 0
 
 
-def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, config, env: Env) -> int:  # type: ignore[no-untyped-def]
+def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, config, env: Env,  # type: ignore[no-untyped-def]
+            real_weight: int = 1) -> int:
     import sentencepiece
 
     from lmcor_cli.train.fit import fit
@@ -114,7 +115,10 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, con
     for path in real:
         for example_id, source, target in real_pairs(path):
             pair = (encode(source, config.max_source_tokens), encode(target, config.max_target_tokens))
-            (dev if is_dev(example_id) else train).append(pair)
+            if is_dev(example_id):
+                dev.append(pair)
+            else:
+                train.extend([pair] * real_weight)
     for path in synth:
         for _, source, target in synth_pairs(path):
             train.append((encode(source, config.max_source_tokens), encode(target, config.max_target_tokens)))

@@ -7,6 +7,11 @@ come back in input order.  Each request has a timeout and is retried with expone
 backoff and jitter on 429, 5xx and connection errors.  A sentence whose requests fail
 anyway gets an ``error`` pool: it is kept as it is, and not cached, so a later run
 tries again.  A server that cannot be reached at all stops the run (exit 3).
+
+Sampling is pinned to what the in-process generator does — plain temperature sampling —
+because servers add their own defaults (llama.cpp's server: top-k 40, top-p 0.95, min-p
+0.05, repeat penalty 1.1), which change even the greedy candidate.  The non-standard
+knobs are dropped for servers that reject unknown request fields.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ API_KEY_ENV = "LMCOR_API_KEY"
 RETRIES = 4
 BACKOFF_S = 0.5
 ERROR_ORIGIN = "error"
+PLAIN_SAMPLING = {"top_p": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
+PLAIN_SAMPLING_EXTRAS = {"top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0}
 
 
 class ServerError(Exception):
@@ -48,6 +55,7 @@ class OpenAIGenerator:
         self.id = f"server:{self.base_url}:{self.model}|{spec.prompt.id}|t={spec.temperature}"
         self._warned = threading.Event()
         self._supports_n = True
+        self._send_extras = True
 
     def close(self) -> None:
         self.client.close()
@@ -79,10 +87,11 @@ class OpenAIGenerator:
         import httpx
 
         body = {"model": self.model, "prompt": prompt, "max_tokens": max_tokens, "temperature": temperature,
-                "n": n, "stop": ["\n"]}
+                "n": n, "stop": ["\n"], **PLAIN_SAMPLING}
         for attempt in range(RETRIES + 1):
             try:
-                response = self.client.post(f"{self.base_url}/completions", json=body)
+                extras = PLAIN_SAMPLING_EXTRAS if self._send_extras else {}
+                response = self.client.post(f"{self.base_url}/completions", json={**body, **extras})
             except httpx.ConnectError as exc:
                 if attempt == RETRIES:
                     raise ModelError(f"generator server {self.base_url}: unreachable ({exc})") from None
@@ -98,6 +107,9 @@ class OpenAIGenerator:
                     raise ServerError(f"HTTP {response.status_code} after {RETRIES + 1} attempts")
                 self._sleep(attempt, response.headers.get("retry-after"))
                 continue
+            if response.status_code in (400, 422) and self._send_extras and _rejects_extras(response.text):
+                self._send_extras = False
+                continue
             if response.status_code >= 400:
                 raise ServerError(f"HTTP {response.status_code}: {response.text[:120]!r}")
             return _texts(response)
@@ -109,6 +121,11 @@ class OpenAIGenerator:
         if retry_after and retry_after.replace(".", "", 1).isdigit():
             delay = max(delay, min(float(retry_after), 30.0))
         time.sleep(delay)
+
+
+def _rejects_extras(error_text: str) -> bool:
+    """Whether a 4xx names one of the non-standard sampling fields (strict OpenAI-style servers)."""
+    return any(name in error_text for name in PLAIN_SAMPLING_EXTRAS)
 
 
 def _texts(response: Any) -> list[str]:

@@ -28,8 +28,10 @@ class FitConfig:
     batch_size: int = 32
     max_source_tokens: int = 256
     max_target_tokens: int = 80
-    lr: float = 1e-3
-    warmup_steps: int = 400
+    dropout: float = 0.05
+    tie_embeddings: bool = True
+    lr: float = 1.5e-3
+    warmup_steps: int = 500
     max_steps: int = 20000
     max_minutes: float = 0.0  # 0: no time limit
     eval_every: int = 250
@@ -46,13 +48,14 @@ def build_model(vocab_size: int, config: FitConfig):  # type: ignore[no-untyped-
     t5 = T5Config(
         vocab_size=vocab_size, d_model=config.d_model, d_ff=config.d_ff, d_kv=config.d_kv,
         num_layers=config.layers, num_decoder_layers=config.layers, num_heads=config.heads,
-        relative_attention_num_buckets=32, dropout_rate=0.1, feed_forward_proj="gated-gelu",
-        tie_word_embeddings=False, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+        relative_attention_num_buckets=32, dropout_rate=config.dropout, feed_forward_proj="gated-gelu",
+        tie_word_embeddings=config.tie_embeddings, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
     )
     model = T5ForConditionalGeneration(t5)
-    # T5's untied output layer starts at std 1.0, giving logits of std ~sqrt(d_model) and a first
-    # loss near 35; at std d_model^-0.5 training starts at ~ln(vocab) and a short CPU budget goes further.
-    model.lm_head.weight.data.normal_(0.0, config.d_model**-0.5)
+    if not config.tie_embeddings:
+        # T5's untied output layer starts at std 1.0, giving logits of std ~sqrt(d_model) and a first
+        # loss near 35; at std d_model^-0.5 training starts at ~ln(vocab) and a short CPU budget goes further.
+        model.lm_head.weight.data.normal_(0.0, config.d_model**-0.5)
     return model
 
 
