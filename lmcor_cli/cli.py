@@ -59,7 +59,7 @@ def _root(
 
 @app.command()
 def fix(
-    files: Annotated[Optional[list[str]], typer.Argument(help="Files to fix; '-' (or nothing, with piped input) reads stdin.", show_default=False)] = None,
+    files: Annotated[Optional[list[str]], typer.Argument(help="Files or folders to fix (a folder: its .md/.markdown/.mdx/.txt/.rst files); '-' (or nothing, with piped input) reads stdin.", show_default=False)] = None,
     in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files (atomically; untouched if nothing changes).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 if any file would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show a unified diff (same as --format diff).")] = False,

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import HOSTILE, RULES, run_lmcor
@@ -83,6 +84,25 @@ def test_check_exit_codes(tmp_path):
     assert bad.read_text() == "This are wrong.\n"
     clean = run_lmcor("fix", "--check", "-g", RULES, str(good))
     assert clean.returncode == 0 and clean.stdout == b""
+
+
+def test_folder_expands_to_prose_files(tmp_path):
+    docs = tmp_path / "docs"
+    (docs / "guide").mkdir(parents=True)
+    (docs / ".git").mkdir()
+    (docs / "node_modules" / "pkg").mkdir(parents=True)
+    for path in (docs / "a.md", docs / "guide" / "b.txt", docs / ".git" / "c.md",
+                 docs / "node_modules" / "pkg" / "d.md", docs / "code.py", docs / "CHANGELOG.md"):
+        path.write_text("This are wrong.\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.lmcor]\nignore = ["CHANGELOG.md"]\n')
+    result = run_lmcor("fix", "--check", "-g", RULES, "docs", cwd=tmp_path)
+    assert result.returncode == 1
+    flagged = sorted(line.split()[-1] for line in result.stderr.decode().splitlines() if "would fix" in line)
+    assert flagged == [str(Path("docs/a.md")), str(Path("docs/guide/b.txt"))]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = run_lmcor("fix", "--check", "-g", RULES, str(empty))
+    assert nothing.returncode == 0 and b"no prose files" in nothing.stderr
 
 
 def test_diff_format(tmp_path):

@@ -19,6 +19,10 @@ from lmcor_cli.segment import syntax_for
 from lmcor_cli.textio import STDIN_NAME, Source, atomic_writer, open_source
 
 FORMATS = ("text", "diff", "json")
+# What a folder argument expands to: prose files, not code.
+PROSE_SUFFIXES = (".md", ".markdown", ".mdx", ".txt", ".rst")
+# Folders never walked into: VCS data, virtualenvs, dependencies, build output.
+SKIPPED_FOLDERS = {"node_modules", "venv", "site-packages", "build", "dist", "__pycache__"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,28 @@ def _input_names(options: FixOptions, env: Env) -> list[str]:
         files = ["-"]
     if options.in_place and "-" in files:
         raise UsageError("--in-place needs files, not standard input")
-    return files
+    expanded = []
+    for given in files:
+        names = _expand_folder(given)
+        if not names:
+            env.warn(f"{given}: no prose files ({', '.join(PROSE_SUFFIXES)}) in this folder")
+        expanded.extend(names)
+    return expanded
+
+
+def _expand_folder(name: str) -> list[str]:
+    """A folder stands for the prose files under it (sorted; hidden and dependency folders skipped)."""
+    path = Path(name)
+    if name == "-" or not path.is_dir():
+        return [name]
+    found = []
+    for candidate in path.rglob("*"):
+        parts = candidate.relative_to(path).parts
+        if any(part.startswith(".") or part in SKIPPED_FOLDERS for part in parts):
+            continue
+        if candidate.suffix.lower() in PROSE_SUFFIXES and candidate.is_file():
+            found.append(str(candidate))
+    return sorted(found)
 
 
 def _ignored(name: str, globs: tuple[str, ...]) -> bool:
