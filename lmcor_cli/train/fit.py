@@ -14,7 +14,7 @@ import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 
@@ -40,6 +40,19 @@ class FitConfig:
     seed: int = 0
     bf16: bool = True
     device: str = "cpu"
+
+
+# Fields that define the network and its optimiser: a resumed run takes them from its folder,
+# not from the command line, so a checkpoint always meets the model it was saved from.
+ARCHITECTURE_FIELDS = ("d_model", "d_ff", "layers", "heads", "d_kv", "dropout", "tie_embeddings", "lr", "warmup_steps", "seed")
+
+
+def resumed_config(out: Path, config: FitConfig) -> FitConfig:
+    saved_file = out / "fit_config.json"
+    if not (out / "checkpoint.pt").exists() or not saved_file.exists():
+        return config
+    saved = json.loads(saved_file.read_text())
+    return replace(config, **{key: saved[key] for key in ARCHITECTURE_FIELDS if key in saved})
 
 
 def build_model(vocab_size: int, config: FitConfig):  # type: ignore[no-untyped-def]
@@ -100,6 +113,7 @@ def fit(
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    config = resumed_config(out, config)
     torch.manual_seed(config.seed)
     out.mkdir(parents=True, exist_ok=True)
     device = torch.device(config.device)
