@@ -67,6 +67,7 @@ def fix(
     generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="GGUF file, 'gemma3-270m' (the packaged default), an OpenAI-compatible server URL (http://host:port/v1; key from LMCOR_API_KEY), or py:module:factory.")] = None,
     corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="Corrector folder, 'none' (use the LLM's greedy candidate), or 'auto': the shipped corrector in models/ when present, else 'none'.")] = None,
     candidates: Annotated[Optional[int], typer.Option("--candidates", "-k", help="Candidates per sentence (default 5 with a corrector: greedy + 4 samples; 1 without).")] = None,
+    beam_size: Annotated[Optional[int], typer.Option("--beam-size", min=1, help="Corrector beam size (default: the corrector's own, see its lmcor.json).")] = None,
     syntax: Annotated[Optional[Syntax], typer.Option("--syntax", help="Input syntax (auto: by file suffix; stdin is Markdown).")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models (default: available cores - 1, at least 1).")] = None,
     device: Annotated[Optional[Device], typer.Option("--device", help="auto, cpu or cuda (falls back to cpu with a notice).")] = None,
@@ -89,6 +90,7 @@ def fix(
             generator=generator,
             corrector=corrector,
             candidates=candidates,
+            beam_size=beam_size,
             syntax=syntax.value if syntax else None,
             threads=threads,
             device=device.value if device else None,
@@ -116,6 +118,7 @@ def evaluate(
     hypotheses: Annotated[Optional[Path], typer.Option("--hypotheses", help="Also score this system output (one line per sentence).")] = None,
     generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
     corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
+    beam_size: Annotated[Optional[int], typer.Option("--beam-size", min=1, help="Corrector beam size (default: the corrector's own).")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not reuse cached candidate pools.")] = False,
 ) -> None:
@@ -129,7 +132,8 @@ def evaluate(
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
 
     def action() -> int:
-        settings = _settings(generator=generator, corrector=corrector, threads=threads, cache=False if no_cache else None)
+        settings = _settings(generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
+                             cache=False if no_cache else None)
         return run_eval(data, chosen, limit, prompts, candidates, output_format, plot_path, hypotheses, settings, env)
 
     raise typer.Exit(_guarded(env, action))

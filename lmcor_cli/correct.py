@@ -94,7 +94,7 @@ class Corrector:
 
         try:
             self._spm = sentencepiece.SentencePieceProcessor(model_file=str(self.info.path / "spm.model"))
-            compute_type = "int8" if self.device == "cpu" else "int8_float16"
+            compute_type = "int8" if self.device == "cpu" else "float16"
             self._translator = ctranslate2.Translator(
                 str(self.info.path), device=self.device, compute_type=compute_type, intra_threads=self.threads
             )

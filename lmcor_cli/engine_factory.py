@@ -63,7 +63,7 @@ def build_engine(settings: Settings, env: Env) -> Engine:
         if info
         else None,
         generator_id=generator_id(spec),
-        corrector_id=info.id if info else "none",
+        corrector_id=f"{info.id}|beam={settings.beam_size or info.beam_size}" if info else "none",
         k=k,
         cache=cache,
     )

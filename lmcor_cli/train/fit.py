@@ -8,6 +8,7 @@ weights are kept and training stops when it has not improved for ``patience`` ch
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -95,6 +96,10 @@ def _tensors(pairs, indices, device):  # type: ignore[no-untyped-def]
     return input_ids.to(device), (input_ids != 0).to(device), labels.to(device)
 
 
+def _fingerprint(pairs: list[tuple[list[int], list[int]]]) -> str:
+    return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:16]
+
+
 def _lr_factor(step: int, warmup: int) -> float:
     """Linear warm-up, then inverse square root decay (the T5 recipe)."""
     step = max(step, 1)
@@ -132,6 +137,11 @@ def fit(
         rng.setstate(saved["rng"])
         torch.set_rng_state(saved["torch_rng"])
         log(f"resumed at step {state['step']} (epoch {state['epoch']}, best dev loss {state['best_dev']:.4f})")
+        if state.get("dev_fingerprint") != _fingerprint(dev):
+            # New data since the last run changed the dev set: old losses are not comparable.
+            state["best_dev"], state["bad_checks"] = float("inf"), 0
+            log("the dev set changed since the last run: best dev loss reset")
+    state["dev_fingerprint"] = _fingerprint(dev)
     (out / "fit_config.json").write_text(json.dumps(asdict(config), indent=2))
     params = sum(p.numel() for p in model.parameters())
     log(f"model: {params / 1e6:.1f}M parameters; {len(train)} training and {len(dev)} dev pairs")
