@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
+import sys
 
 import pytest
 from conftest import RULES, run_lmcor
@@ -47,13 +51,22 @@ def test_train_chain_produces_a_working_corrector(tmp_path):
     assert run_lmcor("train", "vocab", str(synth), "-o", str(tmp_path / "spm"), "--size", "300").returncode == 0
     fit_args = ["train", "fit", "--real", str(real), "--synth", str(synth), "--vocab", str(tmp_path / "spm.model"),
                 "-o", str(tmp_path / "fit"), "--d-model", "32", "--layers", "1", "--batch-size", "8", "--eval-every", "10"]
-    first = run_lmcor(*fit_args, "--max-steps", "10", timeout=300)
-    assert first.returncode == 0, first.stderr
+    # Ctrl-C ends training between two steps and leaves a checkpoint to resume from.
+    first = subprocess.Popen([sys.executable, "-m", "lmcor_cli", *fit_args, "--max-steps", "100000"],
+                             stderr=subprocess.PIPE, text=True)
+    assert first.stderr is not None
+    for line in first.stderr:
+        if "step 50 loss" in line:
+            break
+    first.send_signal(signal.SIGINT)
+    _, rest = first.communicate(timeout=120)
+    assert first.returncode == 130, rest
+    stopped_at = int(re.search(r"stopped by signal at step (\d+)", rest).group(1))
     # The saved architecture wins over the command line, so the checkpoint always fits the model.
-    resumed = run_lmcor(*fit_args, "--max-steps", "20", "--d-model", "48", timeout=300)
-    assert b"resumed at step 10" in resumed.stderr, resumed.stderr
+    resumed = run_lmcor(*fit_args, "--max-steps", str(stopped_at + 10), "--d-model", "48", timeout=300)
+    assert f"resumed at step {stopped_at} ".encode() in resumed.stderr, resumed.stderr
     summary = json.loads((tmp_path / "fit" / "summary.json").read_text())
-    assert summary["steps"] == 20
+    assert summary["steps"] == stopped_at + 10
     out = tmp_path / "model"
     exported = run_lmcor("train", "export", "--fit", str(tmp_path / "fit"), "--vocab", str(tmp_path / "spm.model"),
                          "-o", str(out), "--name", "tiny", timeout=300)

@@ -13,6 +13,8 @@ import json
 import math
 import os
 import random
+import shutil
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -96,6 +98,27 @@ def _tensors(pairs, indices, device):  # type: ignore[no-untyped-def]
     return input_ids.to(device), (input_ids != 0).to(device), labels.to(device)
 
 
+class DeferredStop:
+    """Ctrl-C / SIGTERM end training between steps, so the checkpoint written on the way out
+    is a consistent one (never half an optimiser step)."""
+
+    def __init__(self) -> None:
+        self.signum = 0
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> DeferredStop:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._request)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _request(self, signum: int, frame: object) -> None:
+        self.signum = signum
+
+
 def _fingerprint(pairs: list[tuple[list[int], list[int]]]) -> str:
     return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:16]
 
@@ -152,6 +175,15 @@ def fit(
                     "state": state, "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, temp)
         os.replace(temp, checkpoint)
 
+    def save_best() -> None:
+        staging = out / "best.partial"
+        if staging.exists():
+            shutil.rmtree(staging)
+        model.save_pretrained(staging)
+        if (out / "best").exists():
+            shutil.rmtree(out / "best")
+        os.replace(staging, out / "best")
+
     def dev_loss() -> float:
         model.eval()
         total, count = 0.0, 0
@@ -170,47 +202,51 @@ def fit(
     started = time.time() - state["seconds"]
     last_save = time.time()
     model.train()
-    while state["step"] < config.max_steps:
-        if state["position"] >= len(batches):
-            state["epoch"] += 1
-            state["position"] = 0
-            batches = _batches(train, config.batch_size, random.Random(config.seed * 1000 + state["epoch"]))
-        input_ids, mask, labels = _tensors(train, batches[state["position"]], device)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16 and device.type == "cpu"):
-            loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        state["step"] += 1
-        state["position"] += 1
-        state["seconds"] = time.time() - started
-        if state["step"] % 50 == 0:
-            log(f"step {state['step']} loss {loss.item():.4f} lr {scheduler.get_last_lr()[0]:.2e} "
-                f"{state['seconds'] / state['step']:.2f} s/step")
-        if state["step"] % config.eval_every == 0 or state["step"] == config.max_steps:
-            current = dev_loss()
-            if current < state["best_dev"]:
-                state["best_dev"], state["bad_checks"] = current, 0
-                model.save_pretrained(out / "best")
-            else:
-                state["bad_checks"] += 1
-            log(f"step {state['step']} dev loss {current:.4f} (best {state['best_dev']:.4f})")
-            save()
-            last_save = time.time()
-            if state["bad_checks"] >= config.patience:
-                log("early stop: dev loss stopped improving")
+    with DeferredStop() as stop:
+        while state["step"] < config.max_steps and not stop.signum:
+            if state["position"] >= len(batches):
+                state["epoch"] += 1
+                state["position"] = 0
+                batches = _batches(train, config.batch_size, random.Random(config.seed * 1000 + state["epoch"]))
+            input_ids, mask, labels = _tensors(train, batches[state["position"]], device)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16 and device.type == "cpu"):
+                loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            state["step"] += 1
+            state["position"] += 1
+            state["seconds"] = time.time() - started
+            if state["step"] % 50 == 0:
+                log(f"step {state['step']} loss {loss.item():.4f} lr {scheduler.get_last_lr()[0]:.2e} "
+                    f"{state['seconds'] / state['step']:.2f} s/step")
+            if state["step"] % config.eval_every == 0 or state["step"] == config.max_steps:
+                current = dev_loss()
+                if current < state["best_dev"]:
+                    state["best_dev"], state["bad_checks"] = current, 0
+                    save_best()
+                else:
+                    state["bad_checks"] += 1
+                log(f"step {state['step']} dev loss {current:.4f} (best {state['best_dev']:.4f})")
+                save()
+                last_save = time.time()
+                if state["bad_checks"] >= config.patience:
+                    log("early stop: dev loss stopped improving")
+                    break
+            if time.time() - last_save > config.checkpoint_minutes * 60:
+                save()
+                last_save = time.time()
+            if config.max_minutes and state["seconds"] > config.max_minutes * 60:
+                log("time limit reached")
                 break
-        if time.time() - last_save > config.checkpoint_minutes * 60:
-            save()
-            last_save = time.time()
-        if config.max_minutes and state["seconds"] > config.max_minutes * 60:
-            log("time limit reached")
-            break
     save()
+    if stop.signum:
+        log(f"stopped by signal at step {state['step']}; checkpoint saved, re-run to resume")
+        raise SystemExit(128 + stop.signum)
     if not (out / "best").exists():
-        model.save_pretrained(out / "best")
+        save_best()
     summary = {"steps": state["step"], "epochs": state["epoch"], "best_dev_loss": state["best_dev"],
                "seconds": round(state["seconds"], 1), "parameters": params}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
