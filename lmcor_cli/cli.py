@@ -265,12 +265,12 @@ def train_fit(
     max_steps: Annotated[int, typer.Option("--max-steps")] = 20000,
     max_minutes: Annotated[float, typer.Option("--max-minutes", help="Stop (after a checkpoint) after this long; 0 = no limit.")] = 0.0,
     eval_every: Annotated[int, typer.Option("--eval-every")] = 250,
-    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (after warm-up; inverse square root decay).")] = 1.5e-3,
+    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (after warm-up; inverse square root decay).")] = 1e-3,
     real_weight: Annotated[int, typer.Option("--real-weight", min=1, help="Repeat each real training triple this often (there are far fewer real than synthetic ones).")] = 1,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
     threads: Annotated[Optional[int], typer.Option("--threads", help="torch CPU threads.")] = None,
 ) -> None:
-    """Train a T5-style corrector from scratch (torch; checkpoints and resumes exactly)."""
+    """Train the corrector (a small Transformer encoder-decoder) from scratch (torch; checkpoints and resumes exactly)."""
     from lmcor_cli.commands.train import run_fit
     from lmcor_cli.train.fit import FitConfig
 

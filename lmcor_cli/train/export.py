@@ -26,6 +26,7 @@ def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, ca
     if staging.exists():
         shutil.rmtree(staging)
     ctranslate2.converters.TransformersConverter(str(best)).convert(str(staging), quantization=quantization)
+    _drop_null_settings(staging / "config.json")
     shutil.copy(spm_model, staging / "spm.model")
     (staging / "lmcor.json").write_text(json.dumps(
         {"name": name, "input_format": INPUT_FORMAT, "beam_size": beam_size, "source_eos": True, "max_output_ratio": 1.5},
@@ -40,6 +41,16 @@ def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, ca
         shutil.rmtree(out)
     staging.rename(out)
     return out
+
+
+def _drop_null_settings(config_file: Path) -> None:
+    """Our vocabulary has no BOS and the converter writes nulls, which CTranslate2 refuses to
+    load: give BOS its conventional name (never emitted: ``add_source_bos`` is off) and let
+    other unset keys fall back to CTranslate2's defaults."""
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config = {k: v for k, v in config.items() if v is not None}
+    config.setdefault("bos_token", "<s>")
+    config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
 
 
 def _check_vocabulary(folder: Path, processor) -> None:  # type: ignore[no-untyped-def]

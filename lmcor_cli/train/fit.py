@@ -1,4 +1,4 @@
-"""Stage 4: train a T5-style corrector from scratch with torch, resumably.
+"""Stage 4: train the corrector (a small Transformer encoder-decoder) from scratch with torch, resumably.
 
 Everything needed to continue exactly — weights, optimizer, schedule, step, the data
 order and position, RNG states — goes into one checkpoint file, written atomically
@@ -27,14 +27,12 @@ class FitConfig:
     d_ff: int = 1024
     layers: int = 4
     heads: int = 4
-    d_kv: int = 64
     batch_size: int = 32
     max_source_tokens: int = 256
     max_target_tokens: int = 80
-    dropout: float = 0.05
-    tie_embeddings: bool = True
-    lr: float = 1.5e-3
-    warmup_steps: int = 500
+    dropout: float = 0.1
+    lr: float = 1e-3
+    warmup_steps: int = 400
     max_steps: int = 20000
     max_minutes: float = 0.0  # 0: no time limit
     eval_every: int = 250
@@ -47,7 +45,7 @@ class FitConfig:
 
 # Fields that define the network and its optimiser: a resumed run takes them from its folder,
 # not from the command line, so a checkpoint always meets the model it was saved from.
-ARCHITECTURE_FIELDS = ("d_model", "d_ff", "layers", "heads", "d_kv", "dropout", "tie_embeddings", "lr", "warmup_steps", "seed")
+ARCHITECTURE_FIELDS = ("d_model", "d_ff", "layers", "heads", "dropout", "lr", "warmup_steps", "seed")
 
 
 def resumed_config(out: Path, config: FitConfig) -> FitConfig:
@@ -59,20 +57,28 @@ def resumed_config(out: Path, config: FitConfig) -> FitConfig:
 
 
 def build_model(vocab_size: int, config: FitConfig):  # type: ignore[no-untyped-def]
-    from transformers import T5Config, T5ForConditionalGeneration
+    """A pre-norm Transformer encoder-decoder (mBART layout) with learned absolute positions.
 
-    t5 = T5Config(
-        vocab_size=vocab_size, d_model=config.d_model, d_ff=config.d_ff, d_kv=config.d_kv,
-        num_layers=config.layers, num_decoder_layers=config.layers, num_heads=config.heads,
-        relative_attention_num_buckets=32, dropout_rate=config.dropout, feed_forward_proj="gated-gelu",
-        tie_word_embeddings=config.tie_embeddings, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+    Absolute positions in both stacks let a model trained from scratch find the diagonal
+    source → target alignment that copying needs within a few hundred steps; T5's
+    relative-only attention, with no position signal across the stacks, was still a
+    babbling language model after 2,800 CPU steps here.  The decoder starts from ``</s>``
+    (mBART's shift wraps the label's final ``</s>`` to the front), which is what
+    CTranslate2 uses as the start token for this layout.
+    """
+    from transformers import MBartConfig, MBartForConditionalGeneration
+
+    mbart = MBartConfig(
+        vocab_size=vocab_size, d_model=config.d_model, encoder_layers=config.layers, decoder_layers=config.layers,
+        encoder_attention_heads=config.heads, decoder_attention_heads=config.heads,
+        encoder_ffn_dim=config.d_ff, decoder_ffn_dim=config.d_ff, activation_function="gelu",
+        max_position_embeddings=max(config.max_source_tokens, config.max_target_tokens) + 8,
+        dropout=config.dropout, attention_dropout=0.0, activation_dropout=0.0, scale_embedding=True,
+        pad_token_id=0, eos_token_id=1, bos_token_id=None, decoder_start_token_id=1, forced_eos_token_id=None,
+        tie_word_embeddings=True, tokenizer_class="T5Tokenizer",
+        normalize_before=True, normalize_embedding=True,  # what mBART is; CTranslate2's converter reads these
     )
-    model = T5ForConditionalGeneration(t5)
-    if not config.tie_embeddings:
-        # T5's untied output layer starts at std 1.0, giving logits of std ~sqrt(d_model) and a first
-        # loss near 35; at std d_model^-0.5 training starts at ~ln(vocab) and a short CPU budget goes further.
-        model.lm_head.weight.data.normal_(0.0, config.d_model**-0.5)
-    return model
+    return MBartForConditionalGeneration(mbart)
 
 
 def _batches(pairs: list[tuple[list[int], list[int]]], batch_size: int, rng: random.Random) -> list[list[int]]:
