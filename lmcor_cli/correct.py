@@ -38,6 +38,8 @@ class CorrectorInfo:
     beam_size: int
     max_output_ratio: float
     source_eos: bool
+    max_input_tokens: int | None = None  # the model's position table: longer inputs are cut
+    max_output_tokens: int | None = None
 
 
 def inspect_corrector(path: Path) -> CorrectorInfo:
@@ -70,6 +72,8 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         beam_size=int(meta.get("beam_size", 1)),
         max_output_ratio=float(meta.get("max_output_ratio", 1.5)),
         source_eos=bool(meta.get("source_eos", False)),
+        max_input_tokens=int(meta["max_input_tokens"]) if "max_input_tokens" in meta else None,
+        max_output_tokens=int(meta["max_output_tokens"]) if "max_output_tokens" in meta else None,
     )
 
 
@@ -113,8 +117,12 @@ class Corrector:
             self._load()
         assert self._spm is not None and self._translator is not None
         eos = ["</s>"] if self.info.source_eos else []
-        batch = [self._spm.encode(format_input(s, pool), out_type=str) + eos for s, pool in zip(sources, pools)]
+        keep = (self.info.max_input_tokens - len(eos)) if self.info.max_input_tokens else None
+        # Cut as in training: the source comes first, so only trailing candidates are lost.
+        batch = [self._spm.encode(format_input(s, pool), out_type=str)[:keep] + eos for s, pool in zip(sources, pools)]
         limits = [max(16, int(len(self._spm.encode(s)) * self.info.max_output_ratio) + 8) for s in sources]
+        if self.info.max_output_tokens:
+            limits = [min(limit, self.info.max_output_tokens) for limit in limits]
         try:
             results = self._translator.translate_batch(
                 batch,

@@ -107,21 +107,36 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, con
 
     processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_model))
 
-    def encode(text: str, limit: int) -> list[int]:
-        return processor.encode(text)[: limit - 1] + [processor.eos_id()]
+    def pair(source: str, target: str) -> tuple[list[int], list[int]] | None:
+        """Inputs are cut at the limit, as at inference (the source comes first, the candidates
+        after it); a target that does not fit is skipped: cutting it would teach early stops."""
+        target_ids = processor.encode(target)
+        if len(target_ids) >= config.max_target_tokens:
+            return None
+        return processor.encode(source)[: config.max_source_tokens - 1] + [processor.eos_id()], target_ids + [processor.eos_id()]
 
     train: list[tuple[list[int], list[int]]] = []
     dev: list[tuple[list[int], list[int]]] = []
+    skipped = 0
     for path in real:
         for example_id, source, target in real_pairs(path):
-            pair = (encode(source, config.max_source_tokens), encode(target, config.max_target_tokens))
-            if is_dev(example_id):
-                dev.append(pair)
+            encoded = pair(source, target)
+            if encoded is None:
+                skipped += 1
+            elif is_dev(example_id):
+                dev.append(encoded)
             else:
-                train.extend([pair] * real_weight)
+                train.extend([encoded] * real_weight)
     for path in synth:
         for _, source, target in synth_pairs(path):
-            train.append((encode(source, config.max_source_tokens), encode(target, config.max_target_tokens)))
+            encoded = pair(source, target)
+            if encoded is None:
+                skipped += 1
+            else:
+                train.append(encoded)
+    if skipped:
+        env.stderr.print(f"lmcor: {skipped} triple(s) skipped: target longer than {config.max_target_tokens - 1} tokens",
+                         markup=False)
     if not dev and len(train) > 1:
         dev = train[-max(1, len(train) // 20) :]  # a tiny run: hold out a slice instead
         train = train[: -len(dev)]

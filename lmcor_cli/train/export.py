@@ -28,9 +28,13 @@ def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, ca
     ctranslate2.converters.TransformersConverter(str(best)).convert(str(staging), quantization=quantization)
     _drop_null_settings(staging / "config.json")
     shutil.copy(spm_model, staging / "spm.model")
-    (staging / "lmcor.json").write_text(json.dumps(
-        {"name": name, "input_format": INPUT_FORMAT, "beam_size": beam_size, "source_eos": True, "max_output_ratio": 1.5},
-        indent=2))
+    meta = {"name": name, "input_format": INPUT_FORMAT, "beam_size": beam_size, "source_eos": True, "max_output_ratio": 1.5}
+    fit_config = best.parent / "fit_config.json"
+    if fit_config.is_file():  # the trained position table bounds what the model can read and write
+        trained = json.loads(fit_config.read_text())
+        meta["max_input_tokens"] = trained["max_source_tokens"]
+        meta["max_output_tokens"] = max(trained["max_source_tokens"], trained["max_target_tokens"])
+    (staging / "lmcor.json").write_text(json.dumps(meta, indent=2))
     (staging / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     _check_vocabulary(staging, processor)
     sums = []
