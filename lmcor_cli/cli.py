@@ -69,7 +69,7 @@ def fix(
     candidates: Annotated[Optional[int], typer.Option("--candidates", "-k", help="Candidates per sentence (default 5 with a corrector: greedy + 4 samples; 1 without).")] = None,
     beam_size: Annotated[Optional[int], typer.Option("--beam-size", min=1, help="Corrector beam size (default: the corrector's own, see its lmcor.json).")] = None,
     syntax: Annotated[Optional[Syntax], typer.Option("--syntax", help="Input syntax (auto: by file suffix; stdin is Markdown).")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models (default: available cores - 1, at least 1).")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models (default: all available cores).")] = None,
     device: Annotated[Optional[Device], typer.Option("--device", help="auto, cpu or cuda (falls back to cpu with a notice).")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Requests in flight to a generator server (default 4).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,

@@ -25,9 +25,9 @@ def available_cores() -> int:
 
 
 def default_threads() -> int:
-    """One core fewer than available: llama.cpp's spinning workers collapse when oversubscribed,
-    and a second decoding thread buys little (decoding is memory-bound)."""
-    return max(1, available_cores() - 1)
+    """All available cores: the stages run one after the other, and batched decoding is
+    compute-bound (lmcor bench, K=5, 2-core VM: 1.62 sentences/s with 2 threads, 0.97 with 1)."""
+    return available_cores()
 
 
 @dataclass(frozen=True)
