@@ -90,7 +90,8 @@ class Corrector:
 
     @property
     def id(self) -> str:
-        return self.info.id
+        """What keys cached results: the model and the beam size (which changes the output)."""
+        return f"{self.info.id}|beam={self.beam_size}"
 
     def _load(self) -> None:
         import ctranslate2

@@ -57,13 +57,13 @@ def build_engine(settings: Settings, env: Env) -> Engine:
     )
     check_generator(spec)
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
+    # Constructing a Corrector loads nothing; the model is read on its first batch.
+    corrector = Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size) if info else None
     return Engine(
         make_generator=lambda: open_generator(spec, warn=env.warn),
-        make_corrector=lambda: Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size)
-        if info
-        else None,
+        make_corrector=lambda: corrector,
         generator_id=generator_id(spec),
-        corrector_id=f"{info.id}|beam={settings.beam_size or info.beam_size}" if info else "none",
+        corrector_id=corrector.id if corrector else "none",
         k=k,
         cache=cache,
     )

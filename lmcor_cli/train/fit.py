@@ -43,9 +43,11 @@ class FitConfig:
     device: str = "cpu"
 
 
-# Fields that define the network and its optimiser: a resumed run takes them from its folder,
-# not from the command line, so a checkpoint always meets the model it was saved from.
-ARCHITECTURE_FIELDS = ("d_model", "d_ff", "layers", "heads", "dropout", "lr", "warmup_steps", "seed")
+# Fields that define the network (the token limits size its position table) and its optimiser:
+# a resumed run takes them from its folder, not from the command line, so a checkpoint always
+# meets the model it was saved from.
+ARCHITECTURE_FIELDS = ("d_model", "d_ff", "layers", "heads", "dropout", "max_source_tokens", "max_target_tokens",
+                       "lr", "warmup_steps", "seed")
 
 
 def resumed_config(out: Path, config: FitConfig) -> FitConfig:
