@@ -230,6 +230,7 @@ def train_synth(
     n: Annotated[int, typer.Option("--n", help="Total synthetic triples wanted.")] = 50000,
     clean: Annotated[Optional[list[Path]], typer.Option("--clean", help="Plain-text files of clean English.")] = None,
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="JSONL/M2 data whose references are clean sentences.")] = None,
+    pairs: Annotated[Optional[list[Path]], typer.Option("--pairs", help="JSONL/M2 learner data: its real (source, correction) pairs get made-up candidate pools (the `train fit` dev share is left out).")] = None,
     stdlib_docs: Annotated[bool, typer.Option("--stdlib-docs", help="Also use sentences from Python's standard-library docstrings (PSF License).")] = False,
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> None:
@@ -237,7 +238,7 @@ def train_synth(
     from lmcor_cli.commands.train import run_synth
 
     env = Env()
-    raise typer.Exit(_guarded(env, lambda: run_synth(clean or [], data or [], stdlib_docs, out, n, seed, env)))
+    raise typer.Exit(_guarded(env, lambda: run_synth(clean or [], data or [], pairs or [], stdlib_docs, out, n, seed, env)))
 
 
 @train_app.command("vocab")
@@ -263,7 +264,7 @@ def train_fit(
     layers: Annotated[int, typer.Option("--layers")] = 4,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 32,
     max_steps: Annotated[int, typer.Option("--max-steps")] = 20000,
-    max_minutes: Annotated[float, typer.Option("--max-minutes", help="Stop (after a checkpoint) after this long; 0 = no limit.")] = 0.0,
+    max_minutes: Annotated[float, typer.Option("--max-minutes", help="Stop this run (after a checkpoint) after this many minutes; re-running resumes. 0 = no limit.")] = 0.0,
     eval_every: Annotated[int, typer.Option("--eval-every")] = 250,
     lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (after warm-up; inverse square root decay).")] = 1e-3,
     real_weight: Annotated[int, typer.Option("--real-weight", min=1, help="Repeat each real training triple this often (there are far fewer real than synthetic ones).")] = 1,

@@ -17,7 +17,7 @@ from lmcor_cli.candidates import Candidate
 from lmcor_cli.correct import Corrector
 from lmcor_cli.errors import LmcorError, ModelError
 from lmcor_cli.generate.base import Generator
-from lmcor_cli.pool import clean_pool, corrector_pool, greedy_choice
+from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
 from lmcor_cli.segment import Sentence, iter_chunks, paragraphs
 
 
@@ -29,7 +29,7 @@ class Outcome:
     output: str
     candidates: list[Candidate]
     system: str  # "corrector", "greedy", "cache", "unchanged"
-    rejected: str | None = None  # why the guard kept the source, if it did
+    rejected: str | None = None  # why the guard turned the proposal down, if it did
     seconds: float = 0.0
     failed: bool = False  # the generator could not produce candidates: not cached
 
@@ -157,11 +157,14 @@ class Engine:
             reason = guard_reason(text, proposal)
             if not pool and candidates:
                 reason = f"no candidate passed; the first: {guard.rejection_reason(text, candidates[0].text.strip())}"
-            output = text if reason else proposal
+            output, chosen_by = proposal, system
+            if reason:
+                output = corrector_fallback(text, pool) if corrector is not None else text
+                chosen_by = "greedy"
             failed = any(c.origin == "error" for c in candidates)
             self.timings.failed += failed
             outcomes.append(
-                Outcome(text, output, pool, system if output != text else "unchanged", reason, per_sentence, failed)
+                Outcome(text, output, pool, chosen_by if output != text else "unchanged", reason, per_sentence, failed)
             )
         return outcomes
 
@@ -243,7 +246,8 @@ def _render(span: _Span, results: list[tuple[Sentence, Outcome]], notice: Callab
     byte_pos = span.byte_start
     for sentence, outcome in results:
         if outcome.rejected:
-            notice(f"kept {_excerpt(sentence.text)}: the rewrite failed the guard ({outcome.rejected})")
+            kept = "kept" if outcome.output == sentence.text else "used the greedy candidate for"
+            notice(f"{kept} {_excerpt(sentence.text)}: the rewrite failed the guard ({outcome.rejected})")
         if outcome.output == sentence.text:
             continue
         replacement = sentence.render(outcome.output)

@@ -18,6 +18,11 @@ def greedy_choice(source: str, pool: list[Candidate]) -> str:
     return next((c.text for c in pool if c.origin == "greedy"), source)
 
 
+def corrector_fallback(source: str, pool: list[Candidate]) -> str:
+    """When the corrector's rewrite fails the guard: the greedy candidate, which passed it."""
+    return greedy_choice(source, pool)
+
+
 def clean_pool(source: str, pool: list[Candidate]) -> list[Candidate]:
     """Sane, distinct candidates, in generator order."""
     seen: set[str] = set()

@@ -40,8 +40,10 @@ def test_json_report_schema_and_values(tmp_path, tiny_corrector):
     assert by_system["llm"]["gleu"] > by_system["identity"]["gleu"]
     assert by_system["llm"]["prompts"] == 2 and by_system["llm"]["std"]["gleu"] == 0.0
     assert by_system["oracle"]["gleu"] >= by_system["llm"]["gleu"]
-    # The tiny corrector's random outputs never pass the guard: the sources are kept.
-    assert by_system["lmcor"]["gleu"] == by_system["identity"]["gleu"]
+    # The tiny corrector's random outputs never pass the guard: the greedy candidates are used
+    # instead, and without candidates (corrector alone) the sources are kept.
+    assert by_system["lmcor"]["gleu"] == by_system["llm"]["gleu"]
+    assert by_system["corrector"]["gleu"] == by_system["identity"]["gleu"]
 
 
 def test_hypotheses_file_and_m2_data(tmp_path):

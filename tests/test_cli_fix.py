@@ -130,6 +130,16 @@ def test_json_schema(tmp_path):
     assert record["candidates"][0] == {"text": "This is wrong.", "origin": "greedy"}
 
 
+def test_a_rewrite_failing_the_guard_falls_back_to_the_greedy_candidate(tmp_path, tiny_corrector):
+    # The tiny corrector's random-weight outputs never pass the faithfulness guard.
+    result = run_lmcor("fix", "-v", "-g", RULES, "-c", str(tiny_corrector), "-k", "2", "--format", "json", "-",
+                       input=b"This are wrong, says the report.\n")
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert record["output"] == "This is wrong, says the report." and record["system"] == "greedy"
+    assert b"used the greedy candidate" in result.stderr
+
+
 @pytest.mark.parametrize(
     "data, message",
     [(b"caf\xe9\n", b"not valid UTF-8"), (b"\x7fELF\x00\x00\x01", b"binary file")],

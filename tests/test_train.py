@@ -40,6 +40,28 @@ def test_candidates_stage_is_resumable(tmp_path):
     assert len(out.read_text().splitlines()) == 5
 
 
+def test_synth_from_learner_pairs_keeps_real_errors_and_the_dev_share_out(tmp_path):
+    from lmcor_cli.train.pairs import is_dev
+
+    data = tmp_path / "learners.jsonl"
+    rows = [{"id": str(i), "source": f"She go to school number {i} .", "references": [f"She goes to school number {i} ."]}
+            for i in range(200)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "synth.jsonl"
+    made = run_lmcor("train", "synth", "--pairs", str(data), "--n", "300", "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 300
+    held_out = {f"She go to school number {i}." for i in range(200) if is_dev(f"learners:{i}")}
+    assert held_out  # the fixture is big enough to have a dev share
+    for record in records:
+        number = record["source"].split()[-1].rstrip(".")
+        assert record["source"] == f"She go to school number {number}."  # the learner's own error, untouched
+        assert record["references"] == [f"She goes to school number {number}."]
+        assert record["source"] not in held_out
+        assert {c["origin"] for c in record["candidates"]} <= {"greedy", "sample", "rule"}
+
+
 def test_train_chain_produces_a_working_corrector(tmp_path):
     clean = tmp_path / "clean.txt"
     clean.write_text(CLEAN)

@@ -59,7 +59,9 @@ def _progress(env: Env, label: str, total: int | None):  # type: ignore[no-untyp
     return progress, progress.add_task(label, total=total)
 
 
-def run_synth(clean_files: list[Path], data: list[Path], use_stdlib: bool, out: Path, n: int, seed: int, env: Env) -> int:
+def run_synth(clean_files: list[Path], data: list[Path], pair_files: list[Path], use_stdlib: bool,
+              out: Path, n: int, seed: int, env: Env) -> int:
+    from lmcor_cli.train.pairs import is_dev
     from lmcor_cli.train.synth import read_clean, stdlib_docstring_sentences, write_synth
 
     sentences: list[str] = list(read_clean(clean_files))
@@ -68,15 +70,18 @@ def run_synth(clean_files: list[Path], data: list[Path], use_stdlib: bool, out: 
     if use_stdlib:
         sentences.extend(stdlib_docstring_sentences())
     clean = sorted(set(sentences))
-    if not clean:
-        env.error("no clean sentences: pass --clean FILE, --data FILE or --stdlib-docs")
+    # Learner pairs keep the ids `train candidates` gives them, so the same ones stay held out.
+    pairs = [(e.source, e.references[0]) for path in pair_files for e in _prefixed(path)
+             if e.references and not is_dev(e.id)]
+    if not clean and not pairs:
+        env.error("no sentences: pass --clean FILE, --data FILE, --pairs FILE or --stdlib-docs")
         return 2
     started = time.perf_counter()
     progress, task = _progress(env, "synth", n)
     with progress:
-        added = write_synth(clean, out, n, seed, on_progress=lambda k: progress.advance(task, k))
-    env.stderr.print(f"lmcor: {added} synthetic triples added from {len(clean)} clean sentences → {out} "
-                     f"({time.perf_counter() - started:.0f} s)", markup=False)
+        added = write_synth(clean, out, n, seed, pairs, on_progress=lambda k: progress.advance(task, k))
+    env.stderr.print(f"lmcor: {added} synthetic triples added from {len(clean)} clean sentences and "
+                     f"{len(pairs)} learner pairs → {out} ({time.perf_counter() - started:.0f} s)", markup=False)
     return 0
 
 

@@ -9,7 +9,7 @@ from lmcor_cli.candidates import Candidate
 from lmcor_cli.correct import Corrector
 from lmcor_cli.evaluate.gleu import gleu_from_stats, sentence_stats
 from lmcor_cli.pipeline import guard_reason
-from lmcor_cli.pool import clean_pool, corrector_pool, greedy_choice
+from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
 
 ALL_SYSTEMS = ("identity", "harper", "llm", "oracle", "vote", "corrector", "lmcor")
 NEEDS_POOLS = {"llm", "oracle", "vote", "lmcor"}
@@ -62,4 +62,4 @@ def corrector_outputs(corrector: Corrector, sources: Sequence[str], pools: Seque
     """The corrector on each source, with the cleaned pools (``None``: no candidates at all)."""
     cleaned = [corrector_pool(s, p) for s, p in zip(sources, pools)] if pools is not None else [[] for _ in sources]
     proposals = corrector.correct(list(sources), cleaned)
-    return [guarded(s, p) for s, p in zip(sources, proposals)]
+    return [corrector_fallback(s, pool) if guard_reason(s, p) else p for s, p, pool in zip(sources, proposals, cleaned)]

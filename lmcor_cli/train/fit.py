@@ -34,7 +34,7 @@ class FitConfig:
     lr: float = 1e-3
     warmup_steps: int = 400
     max_steps: int = 20000
-    max_minutes: float = 0.0  # 0: no time limit
+    max_minutes: float = 0.0  # this run's time limit (a resumed run gets it afresh); 0: none
     eval_every: int = 250
     patience: int = 6
     checkpoint_minutes: float = 5.0
@@ -208,7 +208,7 @@ def fit(
     batches_rng = random.Random(config.seed * 1000 + state["epoch"])
     batches = _batches(train, config.batch_size, batches_rng)
     started = time.time() - state["seconds"]
-    last_save = time.time()
+    this_run_started = last_save = time.time()
     model.train()
     with DeferredStop() as stop:
         while state["step"] < config.max_steps and not stop.signum:
@@ -246,7 +246,7 @@ def fit(
             if time.time() - last_save > config.checkpoint_minutes * 60:
                 save()
                 last_save = time.time()
-            if config.max_minutes and state["seconds"] > config.max_minutes * 60:
+            if config.max_minutes and time.time() - this_run_started > config.max_minutes * 60:
                 log("time limit reached")
                 break
     save()

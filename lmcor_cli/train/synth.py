@@ -101,13 +101,19 @@ def partial_fix(source: str, target: str, rng: random.Random) -> str:
     return " ".join(out)
 
 
-def synthetic_pool(source: str, target: str, others: list[str], rng: random.Random, k: int = 5) -> list[Candidate]:
-    """K candidates shaped like the default generator's: greedy first, mostly copies."""
+def synthetic_pool(
+    source: str, target: str, others: list[str], rng: random.Random, k: int = 5, target_share: float = 0.12,
+) -> list[Candidate]:
+    """K candidates shaped like the default generator's: greedy first, mostly copies.
+
+    ``target_share`` is how often a draw is the target itself; for real learner sentences it
+    is lower, as the generator rarely finds the whole correction of a real error.
+    """
     def draw() -> str:
         r = rng.random()
-        if r < 0.62:
+        if r < 0.74 - target_share:
             return source
-        if r < 0.77:
+        if r < 0.89 - target_share:
             return partial_fix(source, target, rng)
         if r < 0.89:
             return target
@@ -163,8 +169,18 @@ def read_clean(paths: Iterable[Path]) -> Iterator[str]:
             yield from split_prose(line)
 
 
-def write_synth(clean: list[str], out: Path, n: int, seed: int, on_progress=lambda k: None) -> int:  # type: ignore[no-untyped-def]
-    """Append synthetic records to ``out`` until it holds ``n`` (resumable: counts what is there)."""
+LEARNER_TARGET_SHARE = 0.05
+
+
+def write_synth(  # type: ignore[no-untyped-def]
+    clean: list[str], out: Path, n: int, seed: int, pairs: list[tuple[str, str]] = (), on_progress=lambda k: None,
+) -> int:
+    """Append synthetic records to ``out`` until it holds ``n`` (resumable: counts what is there).
+
+    A record is either a clean sentence with made-up errors or, when ``pairs`` are given (half
+    the time if there are clean sentences too), a real learner sentence and its correction:
+    real errors, with only the candidate pool made up.
+    """
     import json
 
     from lmcor_cli.pool import corrector_pool
@@ -172,12 +188,18 @@ def write_synth(clean: list[str], out: Path, n: int, seed: int, on_progress=lamb
     out.parent.mkdir(parents=True, exist_ok=True)
     done = sum(1 for _ in out.open(encoding="utf-8")) if out.exists() else 0
     rng = random.Random(seed + done)
+    others = clean[:1000] or [target for _, target in pairs[:1000]]
     on_progress(done)
     with out.open("a", encoding="utf-8") as handle:
         for index in range(done, n):
-            target = clean[rng.randrange(len(clean))]
-            source = target if rng.random() < 0.15 else corrupt(target, rng)
-            pool = corrector_pool(source, synthetic_pool(source, target, clean[:1000], rng))
+            if pairs and (not clean or rng.random() < 0.5):
+                source, target = pairs[rng.randrange(len(pairs))]
+                share = LEARNER_TARGET_SHARE
+            else:
+                target = clean[rng.randrange(len(clean))]
+                source = target if rng.random() < 0.15 else corrupt(target, rng)
+                share = 0.12
+            pool = corrector_pool(source, synthetic_pool(source, target, others, rng, target_share=share))
             record = {"id": f"synth-{index}", "source": source, "references": [target],
                       "candidates": [c.to_json() for c in pool]}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
