@@ -65,3 +65,4 @@ def test_table_and_plot(tmp_path):
 def test_bad_system_name_is_a_usage_error(tmp_path):
     result = run_lmcor("eval", str(_data(tmp_path)), "-s", "identity,gpt9")
     assert result.returncode == 2 and b"unknown system" in result.stderr
+

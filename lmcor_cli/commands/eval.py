@@ -24,6 +24,7 @@ from lmcor_cli.generate.base import GeneratorSpec, check_generator, generator_id
 from lmcor_cli.generate.harper import available as harper_available
 from lmcor_cli.generate.harper import harper_fix
 from lmcor_cli.models import cache_dir
+from lmcor_cli.progress import JobProgress
 from lmcor_cli.prompt import load_prompt
 
 POOL_BATCH = 24
@@ -138,19 +139,13 @@ def _per_prompt(name: str, pools: dict[int, list[list[Candidate]]], make, score)
 
 def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache | None, env: Env) -> list[list[Candidate]]:
     """K candidates per source for one prompt variant, from the cache where possible."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     gen_id = generator_id(spec)
     keys = [cache_key("pool", gen_id, k, s) for s in sources]
     pools: list[list[Candidate] | None] = [cache.get_pool(key) if cache else None for key in keys]
     missing = [i for i, pool in enumerate(pools) if pool is None]
     if missing:
         generator = open_generator(spec)
-        with Progress(
-            TextColumn(f"candidates (prompt {spec.prompt.variant})"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=env.stderr, transient=True, disable=not env.stderr_is_tty,
-        ) as progress:
-            task = progress.add_task("pools", total=len(missing))
+        with JobProgress(env, f"candidates (prompt {spec.prompt.variant})", len(missing), transient=True) as progress:
             for start in range(0, len(missing), POOL_BATCH):
                 batch = missing[start : start + POOL_BATCH]
                 made = generator.candidates([sources[i] for i in batch], k)
@@ -158,7 +153,7 @@ def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache |
                     pools[i] = pool
                 if cache:
                     cache.put_pools([(keys[i], pool) for i, pool in zip(batch, made)])
-                progress.advance(task, len(batch))
+                progress.advance(len(batch))
         close = getattr(generator, "close", None)
         if close:
             close()

@@ -11,13 +11,12 @@ from lmcor_cli.console import Env
 from lmcor_cli.data import load_dataset, natural
 from lmcor_cli.engine_factory import resolve_device
 from lmcor_cli.generate.base import GeneratorSpec, check_generator, open_generator
+from lmcor_cli.progress import JobProgress
 from lmcor_cli.prompt import load_prompt
 from lmcor_cli.train.candidates import generate_candidates
 
 
 def run_candidates(data: list[Path], out: Path, k: int, variants: int, settings: Settings, env: Env) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     examples = [example for path in data for example in _prefixed(path)]
     spec = GeneratorSpec(
         name=settings.generator,
@@ -27,14 +26,8 @@ def run_candidates(data: list[Path], out: Path, k: int, variants: int, settings:
     )
     check_generator(spec)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("candidates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=env.stderr, disable=not env.stderr_is_tty,
-    ) as progress:
-        task = progress.add_task("candidates", total=len(examples))
-        added = generate_candidates(
-            examples, out, spec, open_generator, k, variants, on_progress=lambda n: progress.advance(task, n)
-        )
+    with JobProgress(env, "candidates", len(examples)) as progress:
+        added = generate_candidates(examples, out, spec, open_generator, k, variants, on_progress=progress.advance)
     elapsed = time.perf_counter() - started
     rate = added / elapsed if elapsed and added else 0.0
     env.stderr.print(
@@ -49,14 +42,6 @@ def _prefixed(path: Path):  # type: ignore[no-untyped-def]
     for example in natural(load_dataset(path)):
         example.id = f"{path.stem}:{example.id}"
         yield example
-
-
-def _progress(env: Env, label: str, total: int | None):  # type: ignore[no-untyped-def]
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=env.stderr, disable=not env.stderr_is_tty)
-    return progress, progress.add_task(label, total=total)
 
 
 def run_synth(clean_files: list[Path], data: list[Path], pair_files: list[Path], use_stdlib: bool,
@@ -77,9 +62,8 @@ def run_synth(clean_files: list[Path], data: list[Path], pair_files: list[Path],
         env.error("no sentences: pass --clean FILE, --data FILE, --pairs FILE or --stdlib-docs")
         return 2
     started = time.perf_counter()
-    progress, task = _progress(env, "synth", n)
-    with progress:
-        added = write_synth(clean, out, n, seed, pairs, on_progress=lambda k: progress.advance(task, k))
+    with JobProgress(env, "synth", n) as progress:
+        added = write_synth(clean, out, n, seed, pairs, on_progress=progress.advance)
     env.stderr.print(f"lmcor: {added} synthetic triples added from {len(clean)} clean sentences and "
                      f"{len(pairs)} learner pairs → {out} ({time.perf_counter() - started:.0f} s)", markup=False)
     return 0
