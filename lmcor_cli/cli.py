@@ -268,6 +268,8 @@ def train_fit(
     eval_every: Annotated[int, typer.Option("--eval-every")] = 250,
     lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (after warm-up; inverse square root decay).")] = 1e-3,
     real_weight: Annotated[int, typer.Option("--real-weight", min=1, help="Repeat each real training triple this often (there are far fewer real than synthetic ones).")] = 1,
+    output_format: Annotated[str, typer.Option("--output-format", help="What the corrector writes: 'text' (the corrected sentence) or 'edits' (only the changes: old <sep> new ...).")] = "text",
+    init_from: Annotated[Optional[Path], typer.Option("--init-from", help="Start a new run from another run folder's best weights (its architecture and vocabulary).")] = None,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
     threads: Annotated[Optional[int], typer.Option("--threads", help="torch CPU threads.")] = None,
 ) -> None:
@@ -281,7 +283,11 @@ def train_fit(
 
         torch.set_num_threads(threads)
     config = FitConfig(d_model=d_model, d_ff=4 * d_model, layers=layers, batch_size=batch_size, max_steps=max_steps,
-                       max_minutes=max_minutes, eval_every=eval_every, lr=lr, device=device)
+                       max_minutes=max_minutes, eval_every=eval_every, lr=lr, device=device,
+                       output_format=output_format, init_from=str(init_from or ""))
+    if output_format not in ("text", "edits"):
+        env.error(f"--output-format must be text or edits, not {output_format!r}")
+        raise typer.Exit(2)
     raise typer.Exit(_guarded(env, lambda: run_fit(real, synth or [], vocab, out, config, env, real_weight)))
 
 

@@ -20,6 +20,7 @@ SEPARATOR = "<sep>"
 ORIGIN_TAGS = {"greedy": "<llm>", "sample": "<llm>", "rule": "<rule>"}
 SPECIAL_SYMBOLS = [SEPARATOR, *sorted(set(ORIGIN_TAGS.values()))]
 MODEL_FILES = ("model.bin", "spm.model", "lmcor.json")
+OUTPUT_FORMATS = ("text", "edits")
 
 
 def format_input(source: str, candidates: Sequence[Candidate]) -> str:
@@ -40,6 +41,7 @@ class CorrectorInfo:
     source_eos: bool
     max_input_tokens: int | None = None  # the model's position table: longer inputs are cut
     max_output_tokens: int | None = None
+    output_format: str = "text"  # or "edits": the model writes an edit script (lmcor_cli/edits.py)
 
 
 def inspect_corrector(path: Path) -> CorrectorInfo:
@@ -58,6 +60,9 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
             f"corrector {path}: trained for input format {meta.get('input_format')!r}, "
             f"this lmcor speaks format {INPUT_FORMAT}"
         )
+    output_format = meta.get("output_format", "text")
+    if output_format not in OUTPUT_FORMATS:
+        raise ModelError(f"corrector {path}: unknown output format {output_format!r} (this lmcor reads {', '.join(OUTPUT_FORMATS)})")
     digest = hashlib.sha256()
     for name in MODEL_FILES:
         stat = (path / name).stat()
@@ -74,6 +79,7 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         source_eos=bool(meta.get("source_eos", False)),
         max_input_tokens=int(meta["max_input_tokens"]) if "max_input_tokens" in meta else None,
         max_output_tokens=int(meta["max_output_tokens"]) if "max_output_tokens" in meta else None,
+        output_format=output_format,
     )
 
 
@@ -134,4 +140,9 @@ class Corrector:
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"corrector {self.info.path}: failed ({str(exc).splitlines()[0]})") from None
-        return [self._spm.decode([t for t in r.hypotheses[0] if t != "</s>"]).strip() for r in results]
+        outputs = [self._spm.decode([t for t in r.hypotheses[0] if t != "</s>"]).strip() for r in results]
+        if self.info.output_format == "edits":
+            from lmcor_cli.edits import apply_edit_script
+
+            outputs = [apply_edit_script(source, script) for source, script in zip(sources, outputs)]
+        return outputs

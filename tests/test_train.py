@@ -98,3 +98,32 @@ def test_train_chain_produces_a_working_corrector(tmp_path):
     assert fixed.returncode == 0, fixed.stderr
     for line in fixed.stdout.decode().splitlines():
         assert json.loads(line)["system"] == "corrector"
+
+
+def test_edit_script_corrector_started_from_another_run(tmp_path):
+    clean = tmp_path / "clean.txt"
+    clean.write_text(CLEAN)
+    synth = tmp_path / "synth.jsonl"
+    assert run_lmcor("train", "synth", "--clean", str(clean), "--n", "60", "-o", str(synth)).returncode == 0
+    assert run_lmcor("train", "vocab", str(synth), "-o", str(tmp_path / "spm"), "--size", "300").returncode == 0
+    common = ["--real", str(synth), "--vocab", str(tmp_path / "spm.model"), "--batch-size", "8", "--eval-every", "5"]
+    text = run_lmcor("train", "fit", *common, "-o", str(tmp_path / "text"), "--d-model", "32", "--layers", "1",
+                     "--max-steps", "5", timeout=300)
+    assert text.returncode == 0, text.stderr
+    missing = run_lmcor("train", "fit", *common, "-o", str(tmp_path / "bad"), "--init-from", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and b"not a 'train fit' run folder" in missing.stderr
+    # The new run takes the first one's shape (not the default d-model) and its weights.
+    edits = run_lmcor("train", "fit", *common, "-o", str(tmp_path / "edits"), "--output-format", "edits",
+                      "--init-from", str(tmp_path / "text"), "--max-steps", "5", timeout=300)
+    assert edits.returncode == 0, edits.stderr
+    assert b"started from the weights of" in edits.stderr
+    saved = json.loads((tmp_path / "edits" / "fit_config.json").read_text())
+    assert saved["d_model"] == 32 and saved["output_format"] == "edits"
+    out = tmp_path / "model"
+    exported = run_lmcor("train", "export", "--fit", str(tmp_path / "edits"), "--vocab", str(tmp_path / "spm.model"),
+                         "-o", str(out), "--name", "tiny-edits", timeout=300)
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads((out / "lmcor.json").read_text())["output_format"] == "edits"
+    fixed = run_lmcor("fix", "-c", str(out), "-g", RULES, "-", input=b"This are a test of the edits.\n")
+    assert fixed.returncode == 0, fixed.stderr
+    assert len(fixed.stdout.decode().splitlines()) == 1

@@ -91,25 +91,30 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, con
             real_weight: int = 1) -> int:
     import sentencepiece
 
-    from lmcor_cli.train.fit import fit
+    from lmcor_cli.edits import edit_script
+    from lmcor_cli.train.fit import fit, resumed_config
     from lmcor_cli.train.pairs import is_dev, real_pairs, synth_pairs
 
     processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_model))
+    config = resumed_config(out, config)  # a resumed run keeps its own output format and limits
 
-    def pair(source: str, target: str) -> tuple[list[int], list[int]] | None:
+    def pair(source: str, model_input: str, target: str) -> tuple[list[int], list[int]] | None:
         """Inputs are cut at the limit, as at inference (the source comes first, the candidates
         after it); a target that does not fit is skipped: cutting it would teach early stops."""
+        if config.output_format == "edits":
+            target = edit_script(source, target)
         target_ids = processor.encode(target)
         if len(target_ids) >= config.max_target_tokens:
             return None
-        return processor.encode(source)[: config.max_source_tokens - 1] + [processor.eos_id()], target_ids + [processor.eos_id()]
+        input_ids = processor.encode(model_input)[: config.max_source_tokens - 1]
+        return input_ids + [processor.eos_id()], target_ids + [processor.eos_id()]
 
     train: list[tuple[list[int], list[int]]] = []
     dev: list[tuple[list[int], list[int]]] = []
     skipped = 0
     for path in real:
-        for example_id, source, target in real_pairs(path):
-            encoded = pair(source, target)
+        for example_id, source, model_input, target in real_pairs(path):
+            encoded = pair(source, model_input, target)
             if encoded is None:
                 skipped += 1
             elif is_dev(example_id):
@@ -117,8 +122,8 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, con
             else:
                 train.extend([encoded] * real_weight)
     for path in synth:
-        for _, source, target in synth_pairs(path):
-            encoded = pair(source, target)
+        for _, source, model_input, target in synth_pairs(path):
+            encoded = pair(source, model_input, target)
             if encoded is None:
                 skipped += 1
             else:

@@ -34,6 +34,9 @@ def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, ca
         trained = json.loads(fit_config.read_text())
         meta["max_input_tokens"] = trained["max_source_tokens"]
         meta["max_output_tokens"] = max(trained["max_source_tokens"], trained["max_target_tokens"])
+        meta["output_format"] = trained.get("output_format", "text")
+        if meta["output_format"] == "edits":  # a script names old and new words: longer than a sentence when rewriting
+            meta["max_output_ratio"] = 2.5
     (staging / "lmcor.json").write_text(json.dumps(meta, indent=2))
     (staging / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     _check_vocabulary(staging, processor)

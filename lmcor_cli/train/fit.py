@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from lmcor_cli.errors import UsageError
+
 
 @dataclass
 class FitConfig:
@@ -41,21 +43,34 @@ class FitConfig:
     seed: int = 0
     bf16: bool = True
     device: str = "cpu"
+    output_format: str = "text"  # "text": the corrected sentence; "edits": an edit script (lmcor_cli/edits.py)
+    init_from: str = ""  # a fresh run starts from this run folder's best weights (same architecture)
 
 
 # Fields that define the network (the token limits size its position table) and its optimiser:
 # a resumed run takes them from its folder, not from the command line, so a checkpoint always
 # meets the model it was saved from.
 ARCHITECTURE_FIELDS = ("d_model", "d_ff", "layers", "heads", "dropout", "max_source_tokens", "max_target_tokens",
-                       "lr", "warmup_steps", "seed")
+                       "lr", "warmup_steps", "seed", "output_format", "init_from")
+
+
+# What a fresh run started from another run's weights (``init_from``) must share with it.
+SHAPE_FIELDS = ("d_model", "d_ff", "layers", "heads", "max_source_tokens", "max_target_tokens")
 
 
 def resumed_config(out: Path, config: FitConfig) -> FitConfig:
+    """A resumed run keeps its saved settings; a fresh run from ``init_from`` takes that run's shape."""
     saved_file = out / "fit_config.json"
-    if not (out / "checkpoint.pt").exists() or not saved_file.exists():
-        return config
-    saved = json.loads(saved_file.read_text())
-    return replace(config, **{key: saved[key] for key in ARCHITECTURE_FIELDS if key in saved})
+    if (out / "checkpoint.pt").exists() and saved_file.exists():
+        saved = json.loads(saved_file.read_text())
+        return replace(config, **{key: saved[key] for key in ARCHITECTURE_FIELDS if key in saved})
+    if config.init_from:
+        source_file = Path(config.init_from) / "fit_config.json"
+        if not source_file.is_file() or not (Path(config.init_from) / "best").is_dir():
+            raise UsageError(f"--init-from {config.init_from}: not a 'train fit' run folder with best weights")
+        shape = json.loads(source_file.read_text())
+        return replace(config, **{key: shape[key] for key in SHAPE_FIELDS if key in shape})
+    return config
 
 
 def build_model(vocab_size: int, config: FitConfig):  # type: ignore[no-untyped-def]
@@ -172,6 +187,12 @@ def fit(
             # New data since the last run changed the dev set: old losses are not comparable.
             state["best_dev"], state["bad_checks"] = float("inf"), 0
             log("the dev set changed since the last run: best dev loss reset")
+    elif config.init_from:
+        from transformers import MBartForConditionalGeneration
+
+        start = MBartForConditionalGeneration.from_pretrained(Path(config.init_from) / "best")
+        model.load_state_dict(start.state_dict())
+        log(f"started from the weights of {config.init_from}")
     state["dev_fingerprint"] = _fingerprint(dev)
     (out / "fit_config.json").write_text(json.dumps(asdict(config), indent=2))
     params = sum(p.numel() for p in model.parameters())

@@ -25,17 +25,17 @@ def read_jsonl(path: Path) -> Iterator[dict]:
                 return  # a torn last line from a killed run
 
 
-def real_pairs(path: Path) -> Iterator[tuple[str, str, str]]:
-    """(id, input, target) for each record of a ``train candidates`` file."""
+def real_pairs(path: Path) -> Iterator[tuple[str, str, str, str]]:
+    """(id, source, input, target) for each record of a ``train candidates`` file."""
     for record in read_jsonl(path):
         pool = corrector_pool(record["source"], [Candidate(**c) for c in record["candidates"]])
-        yield record["id"], format_input(record["source"], pool), record["references"][0]
+        yield record["id"], record["source"], format_input(record["source"], pool), record["references"][0]
 
 
-def synth_pairs(path: Path) -> Iterator[tuple[str, str, str]]:
+def synth_pairs(path: Path) -> Iterator[tuple[str, str, str, str]]:
     for record in read_jsonl(path):
         pool = [Candidate(**c) for c in record["candidates"]]
-        yield record["id"], format_input(record["source"], pool), record["references"][0]
+        yield record["id"], record["source"], format_input(record["source"], pool), record["references"][0]
 
 
 def is_dev(example_id: str, per_mille: int = 50) -> bool:
