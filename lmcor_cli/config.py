@@ -1,4 +1,5 @@
-"""Settings: defaults, then ``[tool.lmcor]`` / ``.lmcor.toml``, then command-line flags."""
+"""Settings: defaults, then ``[tool.lmcor]`` / ``.lmcor.toml``, then ``LMCOR_GENERATOR`` /
+``LMCOR_CORRECTOR`` from the environment, then command-line flags."""
 
 from __future__ import annotations
 
@@ -74,8 +75,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: invalid TOML ({exc})") from None
 
 
+ENVIRONMENT = {"generator": "LMCOR_GENERATOR", "corrector": "LMCOR_CORRECTOR"}
+
+
 def load_settings(start: Path | None = None) -> Settings:
-    found = find_config((start or Path.cwd()).resolve())
+    """The file's settings, overridden by the environment (a CI job or hook can pin the models)."""
+    settings = _file_settings((start or Path.cwd()).resolve())
+    return settings.with_overrides(**{key: os.environ.get(name) or None for key, name in ENVIRONMENT.items()})
+
+
+def _file_settings(start: Path) -> Settings:
+    found = find_config(start)
     if found is None:
         return Settings()
     path, table = found

@@ -30,8 +30,11 @@ def tiny_corrector(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_lmcor(*args: str, input: bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None,
               timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
-    """Run the real console entry point in a subprocess."""
-    full_env = {**os.environ, **(env or {})}
+    """Run the real console entry point in a subprocess.
+
+    Without a corrector unless a test names one: the shipped corrector (models/) would
+    otherwise change what every test about files, formats and the guard sees."""
+    full_env = {**os.environ, "LMCOR_CORRECTOR": "none", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "lmcor_cli", *args],
         input=input if input is not None else b"",

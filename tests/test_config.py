@@ -28,6 +28,14 @@ def test_dedicated_file_wins_and_corrector_path_is_relative_to_it(tmp_path):
     assert settings.corrector == str(tmp_path / "models" / "mine")
 
 
+def test_environment_overrides_the_file(tmp_path, monkeypatch):
+    (tmp_path / ".lmcor.toml").write_text('corrector = "models/mine"\ngenerator = "a.gguf"\n')
+    monkeypatch.setenv("LMCOR_CORRECTOR", "none")
+    monkeypatch.setenv("LMCOR_GENERATOR", "")  # empty: not set
+    settings = load_settings(tmp_path)
+    assert settings.corrector == "none" and settings.generator == "a.gguf"
+
+
 def test_flags_override_config():
     assert Settings(candidates=3).with_overrides(candidates=7, generator=None).candidates == 7
 
