@@ -299,12 +299,17 @@ def train_export(
     name: Annotated[str, typer.Option("--name")] = "lmcor-default",
     beam_size: Annotated[int, typer.Option("--beam-size")] = 1,
     card: Annotated[Optional[Path], typer.Option("--card", help="MODEL_CARD.md to ship with it.")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="'rewrite': the corrector writes the output; 'rank': it scores the candidates and the source, and the likeliest is the output.")] = "rewrite",
 ) -> None:
     """Convert the best weights to a CTranslate2 int8 corrector folder with card and checksums."""
     from lmcor_cli.commands.train import run_export
+    from lmcor_cli.correct import MODES
 
     env = Env()
-    raise typer.Exit(_guarded(env, lambda: run_export(fit_dir, vocab, out, name, beam_size, card, env)))
+    if mode not in MODES:
+        env.error(f"--mode must be {' or '.join(MODES)}, not {mode!r}")
+        raise typer.Exit(2)
+    raise typer.Exit(_guarded(env, lambda: run_export(fit_dir, vocab, out, name, beam_size, card, env, mode)))
 
 
 def _settings(**flags: object):  # type: ignore[no-untyped-def]

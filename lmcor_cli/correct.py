@@ -21,6 +21,7 @@ ORIGIN_TAGS = {"greedy": "<llm>", "sample": "<llm>", "rule": "<rule>"}
 SPECIAL_SYMBOLS = [SEPARATOR, *sorted(set(ORIGIN_TAGS.values()))]
 MODEL_FILES = ("model.bin", "spm.model", "lmcor.json")
 OUTPUT_FORMATS = ("text", "edits")
+MODES = ("rewrite", "rank")
 
 
 def format_input(source: str, candidates: Sequence[Candidate]) -> str:
@@ -42,6 +43,7 @@ class CorrectorInfo:
     max_input_tokens: int | None = None  # the model's position table: longer inputs are cut
     max_output_tokens: int | None = None
     output_format: str = "text"  # or "edits": the model writes an edit script (lmcor_cli/edits.py)
+    mode: str = "rewrite"  # or "rank": the model only scores the pool and the source, and the likeliest wins
 
 
 def inspect_corrector(path: Path) -> CorrectorInfo:
@@ -61,6 +63,9 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
             f"this lmcor speaks format {INPUT_FORMAT}"
         )
     output_format = meta.get("output_format", "text")
+    mode = meta.get("mode", "rewrite")
+    if mode not in MODES:
+        raise ModelError(f"corrector {path}: unknown mode {mode!r} (this lmcor knows {', '.join(MODES)})")
     if output_format not in OUTPUT_FORMATS:
         raise ModelError(f"corrector {path}: unknown output format {output_format!r} (this lmcor reads {', '.join(OUTPUT_FORMATS)})")
     digest = hashlib.sha256()
@@ -80,6 +85,7 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         max_input_tokens=int(meta["max_input_tokens"]) if "max_input_tokens" in meta else None,
         max_output_tokens=int(meta["max_output_tokens"]) if "max_output_tokens" in meta else None,
         output_format=output_format,
+        mode=mode,
     )
 
 
@@ -127,6 +133,8 @@ class Corrector:
         keep = (self.info.max_input_tokens - len(eos)) if self.info.max_input_tokens else None
         # Cut as in training: the source comes first, so only trailing candidates are lost.
         batch = [self._spm.encode(format_input(s, pool), out_type=str)[:keep] + eos for s, pool in zip(sources, pools)]
+        if self.info.mode == "rank":
+            return self._rank(sources, pools, batch)
         limits = [max(16, int(len(self._spm.encode(s)) * self.info.max_output_ratio) + 8) for s in sources]
         if self.info.max_output_tokens:
             limits = [min(limit, self.info.max_output_tokens) for limit in limits]
@@ -146,3 +154,21 @@ class Corrector:
 
             outputs = [apply_edit_script(source, script) for source, script in zip(sources, outputs)]
         return outputs
+
+    def _rank(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]]) -> list[str]:
+        """Per sentence, the option (a candidate or the source) the model finds likeliest as its
+        output: a small model that rewrites badly can still tell good candidates from bad."""
+        assert self._spm is not None and self._translator is not None
+        options = [list(dict.fromkeys([c.text for c in pool] + [source])) for source, pool in zip(sources, pools)]
+        inputs = [batch[i] for i, texts in enumerate(options) for _ in texts]
+        targets = [self._spm.encode(text, out_type=str) for texts in options for text in texts]
+        try:
+            scored = self._translator.score_batch(inputs, targets, max_batch_size=64)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"corrector {self.info.path}: failed ({str(exc).splitlines()[0]})") from None
+        scores = iter(sum(result.log_probs) for result in scored)
+        chosen = []
+        for texts in options:
+            mine = [next(scores) for _ in texts]
+            chosen.append(texts[mine.index(max(mine))])
+        return chosen

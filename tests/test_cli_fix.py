@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -138,6 +139,25 @@ def test_a_rewrite_failing_the_guard_falls_back_to_the_greedy_candidate(tmp_path
     (record,) = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert record["output"] == "This is wrong, says the report." and record["system"] == "greedy"
     assert b"used the greedy candidate" in result.stderr
+
+
+def test_a_ranking_corrector_only_ever_picks_a_candidate_or_the_source(tmp_path, tiny_corrector):
+    from lmcor_cli.candidates import Candidate
+    from lmcor_cli.correct import Corrector, inspect_corrector
+
+    folder = tmp_path / "ranker"
+    shutil.copytree(tiny_corrector, folder)
+    meta = json.loads((folder / "lmcor.json").read_text())
+    (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank"}))
+    sources = ["This are wrong.", "It have two errors, she go home.", "Nothing to fix in this one."]
+    pools = [[Candidate(s.replace("are", "is"), "greedy"), Candidate(s + " Really.", "sample"), Candidate(s.upper(), "rule")]
+             for s in sources]
+    outputs = Corrector(inspect_corrector(folder)).correct(sources, pools)
+    assert len(outputs) == 3
+    for source, pool, output in zip(sources, pools, outputs):
+        assert output in {c.text for c in pool} | {source}
+    result = run_lmcor("fix", "-g", RULES, "-c", str(folder), "-k", "3", "-", input=b"This are wrong.\n")
+    assert result.returncode == 0 and result.stdout.decode() in ("This are wrong.\n", "This is wrong.\n")
 
 
 @pytest.mark.parametrize(

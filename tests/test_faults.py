@@ -18,7 +18,7 @@ def test_empty_file_is_fine(tmp_path):
     assert run_lmcor("fix", "-i", "-g", RULES, str(empty)).returncode == 0 and empty.read_bytes() == b""
 
 
-@pytest.mark.parametrize("damage", ["missing-model", "bad-json", "wrong-format", "corrupt-model"])
+@pytest.mark.parametrize("damage", ["missing-model", "bad-json", "wrong-format", "unknown-mode", "corrupt-model"])
 def test_broken_corrector_folder_is_a_model_error(tmp_path, tiny_corrector, damage):
     folder = tmp_path / "corrector"
     shutil.copytree(tiny_corrector, folder)
@@ -28,6 +28,9 @@ def test_broken_corrector_folder_is_a_model_error(tmp_path, tiny_corrector, dama
         (folder / "lmcor.json").write_text("{not json")
     elif damage == "wrong-format":
         (folder / "lmcor.json").write_text(json.dumps({"name": "x", "input_format": 99}))
+    elif damage == "unknown-mode":
+        meta = json.loads((folder / "lmcor.json").read_text())
+        (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "vote"}))
     else:
         (folder / "model.bin").write_bytes(b"\x00garbage" * 10)
     doc = tmp_path / "doc.md"

@@ -142,11 +142,12 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, con
     return 0
 
 
-def run_export(fit_dir: Path, spm_model: Path, out: Path, name: str, beam_size: int, card_file: Path | None, env: Env) -> int:
+def run_export(fit_dir: Path, spm_model: Path, out: Path, name: str, beam_size: int, card_file: Path | None, env: Env,
+               mode: str = "rewrite") -> int:
     from lmcor_cli.train.export import export
 
     card = card_file.read_text(encoding="utf-8") if card_file else f"# {name}\n\nSee the lmcor README for how this corrector was trained.\n"
-    folder = export(fit_dir / "best", spm_model, out, name, beam_size, card)
+    folder = export(fit_dir / "best", spm_model, out, name, beam_size, card, mode=mode)
     size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
     env.stderr.print(f"lmcor: exported {name} → {folder} ({size:.1f} MB)", markup=False)
     return 0

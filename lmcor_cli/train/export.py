@@ -11,7 +11,7 @@ from lmcor_cli.correct import INPUT_FORMAT
 
 
 def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, card: str,
-           quantization: str = "int8") -> Path:
+           quantization: str = "int8", mode: str = "rewrite") -> Path:
     import ctranslate2
     import sentencepiece
     from transformers import T5Tokenizer
@@ -28,7 +28,8 @@ def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, ca
     ctranslate2.converters.TransformersConverter(str(best)).convert(str(staging), quantization=quantization)
     _drop_null_settings(staging / "config.json")
     shutil.copy(spm_model, staging / "spm.model")
-    meta = {"name": name, "input_format": INPUT_FORMAT, "beam_size": beam_size, "source_eos": True, "max_output_ratio": 1.5}
+    meta = {"name": name, "input_format": INPUT_FORMAT, "mode": mode, "beam_size": beam_size, "source_eos": True,
+            "max_output_ratio": 1.5}
     fit_config = best.parent / "fit_config.json"
     if fit_config.is_file():  # the trained position table bounds what the model can read and write
         trained = json.loads(fit_config.read_text())
