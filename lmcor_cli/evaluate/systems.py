@@ -23,10 +23,6 @@ def sentence_gleu(source: str, hypothesis: str, references: Sequence[str]) -> fl
     return sum(gleu_from_stats(sentence_stats(s, h, r.split()), smooth=True) for r in references) / len(references)
 
 
-def guarded(source: str, proposal: str) -> str:
-    return source if guard_reason(source, proposal) else proposal
-
-
 def llm_outputs(sources: Sequence[str], pools: Sequence[list[Candidate]]) -> list[str]:
     return [greedy_choice(s, clean_pool(s, pool)) for s, pool in zip(sources, pools)]
 
