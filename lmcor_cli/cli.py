@@ -275,6 +275,7 @@ def train_fit(
 ) -> None:
     """Train the corrector (a small Transformer encoder-decoder) from scratch (torch; checkpoints and resumes exactly)."""
     from lmcor_cli.commands.train import run_fit
+    from lmcor_cli.correct import OUTPUT_FORMATS
     from lmcor_cli.train.fit import FitConfig
 
     env = Env()
@@ -285,8 +286,8 @@ def train_fit(
     config = FitConfig(d_model=d_model, d_ff=4 * d_model, layers=layers, batch_size=batch_size, max_steps=max_steps,
                        max_minutes=max_minutes, eval_every=eval_every, lr=lr, device=device,
                        output_format=output_format, init_from=str(init_from or ""))
-    if output_format not in ("text", "edits"):
-        env.error(f"--output-format must be text or edits, not {output_format!r}")
+    if output_format not in OUTPUT_FORMATS:
+        env.error(f"--output-format must be {' or '.join(OUTPUT_FORMATS)}, not {output_format!r}")
         raise typer.Exit(2)
     raise typer.Exit(_guarded(env, lambda: run_fit(real, synth or [], vocab, out, config, env, real_weight)))
 

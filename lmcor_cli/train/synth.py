@@ -101,8 +101,13 @@ def partial_fix(source: str, target: str, rng: random.Random) -> str:
     return " ".join(out)
 
 
+CLEAN_TARGET_SHARE = 0.12  # made-up errors: the generator finds the whole fix now and then
+LEARNER_TARGET_SHARE = 0.05  # real errors: it rarely does
+
+
 def synthetic_pool(
-    source: str, target: str, others: list[str], rng: random.Random, k: int = 5, target_share: float = 0.12,
+    source: str, target: str, others: list[str], rng: random.Random, k: int = 5,
+    target_share: float = CLEAN_TARGET_SHARE,
 ) -> list[Candidate]:
     """K candidates shaped like the default generator's: greedy first, mostly copies.
 
@@ -169,9 +174,6 @@ def read_clean(paths: Iterable[Path]) -> Iterator[str]:
             yield from split_prose(line)
 
 
-LEARNER_TARGET_SHARE = 0.05
-
-
 def write_synth(  # type: ignore[no-untyped-def]
     clean: list[str], out: Path, n: int, seed: int, pairs: list[tuple[str, str]] = (), on_progress=lambda k: None,
 ) -> int:
@@ -198,7 +200,7 @@ def write_synth(  # type: ignore[no-untyped-def]
             else:
                 target = clean[rng.randrange(len(clean))]
                 source = target if rng.random() < 0.15 else corrupt(target, rng)
-                share = 0.12
+                share = CLEAN_TARGET_SHARE
             pool = corrector_pool(source, synthetic_pool(source, target, others, rng, target_share=share))
             record = {"id": f"synth-{index}", "source": source, "references": [target],
                       "candidates": [c.to_json() for c in pool]}
