@@ -11,7 +11,16 @@ from platformdirs import user_cache_dir
 from lmcor_cli.errors import ModelError
 
 DEFAULT_GGUF_NAME = "gemma3-270m"
-SHIPPED_CORRECTORS = Path(__file__).resolve().parent.parent / "models"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _shipped_correctors() -> Path:
+    """A wheel carries models/ as ``lmcor_cli/shipped``; a source checkout has it beside the package."""
+    in_wheel = _PACKAGE / "shipped"
+    return in_wheel if in_wheel.is_dir() else _PACKAGE.parent / "models"
+
+
+SHIPPED_CORRECTORS = _shipped_correctors()
 
 
 def cache_dir() -> Path:

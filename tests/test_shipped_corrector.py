@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
 from conftest import RULES, run_lmcor
 
@@ -37,3 +48,35 @@ def test_auto_uses_the_shipped_corrector():
     assert result.returncode == 0, result.stderr
     (record,) = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert record["system"] == "corrector" and record["output"] == "This is wrong."
+
+
+def test_a_wheel_carries_the_shipped_corrector(tmp_path):
+    """`pip install` users get models/ too: the wheel maps it to lmcor_cli/shipped, and lmcor finds it there."""
+    repo = Path(__file__).resolve().parent.parent
+    source = tmp_path / "source"  # a copy, so the build leaves nothing in the checkout
+    for name in ("lmcor_cli", "models"):
+        shutil.copytree(repo / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(repo / name, source / name)
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"), str(source)],
+        capture_output=True, cwd=tmp_path,
+    )
+    assert build.returncode == 0, build.stderr.decode()
+    (wheel,) = (tmp_path / "dist").glob("lmcor-*.whl")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    shipped = subprocess.run(
+        [sys.executable, "-c", "from lmcor_cli.models import default_corrector; print(default_corrector())"],
+        capture_output=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(site)},
+    )
+    assert shipped.returncode == 0, shipped.stderr.decode()
+    assert Path(shipped.stdout.decode().strip()) == site / "lmcor_cli" / "shipped" / "lmcor-default"
+
+
+def test_the_wheel_lists_every_subpackage():
+    """pyproject lists packages by hand (to map models/ in); a new subpackage must not be left out."""
+    repo = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(repo).parts) for init in (repo / "lmcor_cli").rglob("__init__.py")}
+    assert listed == found | {"lmcor_cli.shipped"}
