@@ -313,6 +313,20 @@ def train_export(
     raise typer.Exit(_guarded(env, lambda: run_export(fit_dir, vocab, out, name, beam_size, card, env, mode)))
 
 
+@train_app.command("ranker")
+def train_ranker(
+    real: Annotated[list[Path], typer.Option("--real", help="'train candidates' output the corrector did NOT train on.")],
+    corrector: Annotated[Path, typer.Option("--corrector", "-c", help="Corrector folder (rank mode) to store the weights in.")] = Path("models/lmcor-default"),
+    skip: Annotated[int, typer.Option("--skip", min=0, help="Leave out the first N records (those the corrector trained on).")] = 0,
+    threads: Annotated[int, typer.Option("--threads", min=1)] = 1,
+) -> None:
+    """Learn how rank mode weighs the corrector's likelihood against Harper's lint counts and the rest."""
+    from lmcor_cli.commands.train import run_ranker
+
+    env = Env()
+    raise typer.Exit(_guarded(env, lambda: run_ranker(real, skip, corrector, threads, env)))
+
+
 def _settings(**flags: object):  # type: ignore[no-untyped-def]
     from lmcor_cli.config import load_settings
 

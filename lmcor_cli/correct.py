@@ -10,11 +10,12 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.errors import ModelError
+from lmcor_cli.rank_features import DEFAULT_WEIGHTS, FEATURES, best_option, needs_lints, option_features
 
 INPUT_FORMAT = 1
 SEPARATOR = "<sep>"
@@ -44,7 +45,8 @@ class CorrectorInfo:
     max_input_tokens: int | None = None  # the model's position table: longer inputs are cut
     max_output_tokens: int | None = None
     output_format: str = "text"  # or "edits": the model writes an edit script (lmcor_cli/edits.py)
-    mode: str = "rewrite"  # or "rank": the model only scores the pool and the source, and the likeliest wins
+    mode: str = "rewrite"  # or "rank": the model only scores the pool and the source, and the best scored wins
+    rank_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))  # see rank_features.py
 
 
 def inspect_corrector(path: Path) -> CorrectorInfo:
@@ -69,6 +71,10 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         raise ModelError(f"corrector {path}: unknown mode {mode!r} (this lmcor knows {', '.join(MODES)})")
     if output_format not in OUTPUT_FORMATS:
         raise ModelError(f"corrector {path}: unknown output format {output_format!r} (this lmcor reads {', '.join(OUTPUT_FORMATS)})")
+    rank_weights = meta.get("rank_weights", DEFAULT_WEIGHTS)
+    unknown = sorted(set(rank_weights) - set(FEATURES)) if isinstance(rank_weights, dict) else ["(not a table)"]
+    if unknown:
+        raise ModelError(f"corrector {path}: unknown rank features {', '.join(unknown)} (this lmcor knows {', '.join(FEATURES)})")
     digest = hashlib.sha256()
     for name in MODEL_FILES:
         stat = (path / name).stat()
@@ -87,6 +93,7 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         max_output_tokens=int(meta["max_output_tokens"]) if "max_output_tokens" in meta else None,
         output_format=output_format,
         mode=mode,
+        rank_weights={name: float(value) for name, value in rank_weights.items()},
     )
 
 
@@ -130,10 +137,7 @@ class Corrector:
         if self._translator is None:
             self._load()
         assert self._spm is not None and self._translator is not None
-        eos = ["</s>"] if self.info.source_eos else []
-        keep = (self.info.max_input_tokens - len(eos)) if self.info.max_input_tokens else None
-        # Cut as in training: the source comes first, so only trailing candidates are lost.
-        batch = [self._spm.encode(format_input(s, pool), out_type=str)[:keep] + eos for s, pool in zip(sources, pools)]
+        batch = self._encode_inputs(sources, pools)
         if self.info.mode == "rank":
             return self._rank(sources, pools, batch)
         limits = [max(16, int(len(self._spm.encode(s)) * self.info.max_output_ratio) + 8) for s in sources]
@@ -155,21 +159,39 @@ class Corrector:
         return outputs
 
     def _rank(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]]) -> list[str]:
-        """Per sentence, the option (a candidate or the source) the model finds likeliest as its
-        output: a small model that rewrites badly can still tell good candidates from bad."""
+        """Per sentence, the best scored option (a candidate or the source): a small model that
+        rewrites badly can still tell good candidates from bad."""
+        rows = self.option_rows(sources, pools, batch)
+        return [options[best_option(features, self.info.rank_weights)] for options, features in rows]
+
+    def option_rows(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]],
+                    batch: list[list[str]] | None = None) -> list[tuple[list[str], list[dict[str, float]]]]:
+        """Each sentence's options and their features (``lmcor train ranker`` learns from these)."""
+        if self._translator is None:
+            self._load()
         assert self._spm is not None and self._translator is not None
+        if batch is None:
+            batch = self._encode_inputs(sources, pools)
         options = [list(dict.fromkeys([c.text for c in pool] + [source])) for source, pool in zip(sources, pools)]
         inputs = [batch[i] for i, texts in enumerate(options) for _ in texts]
         targets = [self._spm.encode(text, out_type=str) for texts in options for text in texts]
         with self._model_errors():
             # Batches of ~2k tokens: 73 sentences/s on one core here, against 38 with 64 examples a batch.
-            scored = self._translator.score_batch(inputs, targets, max_batch_size=2048, batch_type="tokens")
-        scores = iter(sum(result.log_probs) for result in scored)
-        chosen = []
-        for texts in options:
-            mine = [next(scores) for _ in texts]
-            chosen.append(texts[mine.index(max(mine))])
-        return chosen
+            scored = iter(self._translator.score_batch(inputs, targets, max_batch_size=2048, batch_type="tokens"))
+        lints = needs_lints(self.info.rank_weights)
+        rows = []
+        for source, pool, texts in zip(sources, pools, options):
+            log_probs = [next(scored).log_probs for _ in texts]
+            rules = {c.text for c in pool if c.origin == "rule"}
+            rows.append((texts, option_features(source, texts, rules, log_probs, lints=lints)))
+        return rows
+
+    def _encode_inputs(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[str]]:
+        assert self._spm is not None
+        eos = ["</s>"] if self.info.source_eos else []
+        keep = (self.info.max_input_tokens - len(eos)) if self.info.max_input_tokens else None
+        # Cut as in training: the source comes first, so only trailing candidates are lost.
+        return [self._spm.encode(format_input(s, pool), out_type=str)[:keep] + eos for s, pool in zip(sources, pools)]
 
     @contextmanager
     def _model_errors(self) -> Iterator[None]:

@@ -18,7 +18,7 @@ def test_empty_file_is_fine(tmp_path):
     assert run_lmcor("fix", "-i", "-g", RULES, str(empty)).returncode == 0 and empty.read_bytes() == b""
 
 
-@pytest.mark.parametrize("damage", ["missing-model", "bad-json", "wrong-format", "unknown-mode", "corrupt-model"])
+@pytest.mark.parametrize("damage", ["missing-model", "bad-json", "wrong-format", "unknown-mode", "unknown-rank-feature", "corrupt-model"])
 def test_broken_corrector_folder_is_a_model_error(tmp_path, tiny_corrector, damage):
     folder = tmp_path / "corrector"
     shutil.copytree(tiny_corrector, folder)
@@ -31,6 +31,9 @@ def test_broken_corrector_folder_is_a_model_error(tmp_path, tiny_corrector, dama
     elif damage == "unknown-mode":
         meta = json.loads((folder / "lmcor.json").read_text())
         (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "vote"}))
+    elif damage == "unknown-rank-feature":
+        meta = json.loads((folder / "lmcor.json").read_text())
+        (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank", "rank_weights": {"sparkle": 1.0}}))
     else:
         (folder / "model.bin").write_bytes(b"\x00garbage" * 10)
     doc = tmp_path / "doc.md"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from lmcor_cli.config import Settings
@@ -150,4 +151,36 @@ def run_export(fit_dir: Path, spm_model: Path, out: Path, name: str, beam_size: 
     folder = export(fit_dir / "best", spm_model, out, name, beam_size, card, mode=mode)
     size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
     env.stderr.print(f"lmcor: exported {name} → {folder} ({size:.1f} MB)", markup=False)
+    return 0
+
+
+def run_ranker(real: list[Path], skip: int, folder: Path, threads: int, env: Env) -> int:
+    """Score each held-out sentence's options with the corrector, then fit the rank weights."""
+    from lmcor_cli.candidates import Candidate
+    from lmcor_cli.correct import Corrector, inspect_corrector
+    from lmcor_cli.errors import UsageError
+    from lmcor_cli.evaluate.systems import sentence_gleu
+    from lmcor_cli.pool import corrector_pool
+    from lmcor_cli.rank_features import FEATURES
+    from lmcor_cli.train.pairs import read_jsonl
+    from lmcor_cli.train.ranker import fit_weights, store_weights
+
+    info = inspect_corrector(folder)
+    records = [record for path in real for record in read_jsonl(path)][skip:]
+    if not records:
+        raise UsageError(f"no training sentences left after skipping {skip}")
+    corrector = Corrector(replace(info, rank_weights=dict.fromkeys(FEATURES, 1.0)), threads=threads)
+    rows, gains = [], []
+    with JobProgress(env, "ranker features", len(records)) as progress:
+        for start in range(0, len(records), 256):
+            chunk = records[start : start + 256]
+            sources = [r["source"] for r in chunk]
+            pools = [corrector_pool(r["source"], [Candidate(**c) for c in r["candidates"]]) for r in chunk]
+            for record, (options, features) in zip(chunk, corrector.option_rows(sources, pools)):
+                rows.append(features)
+                gains.append([sentence_gleu(record["source"], o, record["references"]) for o in options])
+            progress.advance(len(chunk))
+    weights = fit_weights(rows, gains)
+    store_weights(folder, weights)
+    env.stderr.print(f"lmcor: rank weights from {len(rows)} sentences → {folder / 'lmcor.json'}: {json.dumps(weights)}", markup=False)
     return 0

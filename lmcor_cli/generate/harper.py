@@ -35,6 +35,13 @@ def harper_fix(text: str) -> str:
         return _harper_fix(text)
 
 
+@lru_cache(maxsize=4096)  # the source is one of its own options, and repeats across a document
+def lint_count(text: str) -> int:
+    """How many lints with a suggestion fire on the text: rank mode's evidence of errors left."""
+    with silenced(sys.stdout):
+        return sum(1 for lint in _linter().lint(text, language="plaintext") if lint.suggestions)
+
+
 def _harper_fix(text: str) -> str:
     linter = _linter()
     skipped: set[tuple[int, int, str]] = set()

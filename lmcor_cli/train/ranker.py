@@ -1,0 +1,62 @@
+"""Stage 6: learn rank mode's feature weights on sentences the corrector never trained on.
+
+A linear listwise model: per sentence, a softmax over its options, pulled towards the
+options closest to the references (sentence GLEU).  Features are standardised while
+fitting, and the weights are stored back in raw units, so inference is a dot product.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from lmcor_cli.rank_features import FEATURES
+
+L2 = 1e-3
+STEPS = 800
+LEARNING_RATE = 0.5
+
+
+def fit_weights(rows: Sequence[Sequence[dict[str, float]]], gains: Sequence[Sequence[float]]) -> dict[str, float]:
+    import numpy as np
+
+    features = [np.array([[row[name] for name in FEATURES] for row in sentence]) for sentence in rows]
+    stacked = np.concatenate(features)
+    mean, scale = stacked.mean(0), stacked.std(0) + 1e-6
+    width = max(len(f) for f in features)
+    x = np.zeros((len(features), width, len(FEATURES)))
+    target = np.zeros((len(features), width))
+    mask = np.full((len(features), width), -1e9)
+    for i, (f, g) in enumerate(zip(features, gains)):
+        g = np.asarray(g, dtype=float)
+        best = (g >= g.max() - 1e-9).astype(float)
+        x[i, : len(f)] = (f - mean) / scale
+        target[i, : len(f)] = best / best.sum()
+        mask[i, : len(f)] = 0.0
+    w = np.zeros(len(FEATURES))
+    for _ in range(STEPS):
+        z = x @ w + mask
+        p = np.exp(z - z.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        w -= LEARNING_RATE * (L2 * w + np.einsum("nm,nmd->d", p - target, x) / len(features))
+    return {name: round(float(weight / s), 6) for name, weight, s in zip(FEATURES, w, scale)}
+
+
+def store_weights(folder: Path, weights: dict[str, float]) -> None:
+    """Write the weights into ``lmcor.json`` and refresh ``SHA256SUMS`` (each file replaced atomically)."""
+    meta = json.loads((folder / "lmcor.json").read_text(encoding="utf-8"))
+    meta["rank_weights"] = weights
+    _replace(folder / "lmcor.json", json.dumps(meta, indent=2))
+    sums = folder / "SHA256SUMS"
+    if sums.is_file():
+        names = [line.split("  ", 1)[1] for line in sums.read_text().splitlines() if "  " in line]
+        _replace(sums, "".join(f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in names))
+
+
+def _replace(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)

@@ -1,0 +1,71 @@
+"""Rank mode's learned weights: the fit finds a real signal, and `lmcor train ranker` stores
+weights a real (tiny) CTranslate2 corrector then ranks with."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+
+from conftest import RULES, run_lmcor
+
+from lmcor_cli.candidates import Candidate
+from lmcor_cli.correct import Corrector, inspect_corrector
+from lmcor_cli.rank_features import FEATURES, best_option
+from lmcor_cli.train.ranker import fit_weights
+
+
+def _row(lints: float, logprob: float) -> dict[str, float]:
+    return {**dict.fromkeys(FEATURES, 0.0), "lints": lints, "logprob": logprob}
+
+
+def test_fit_learns_that_the_best_option_has_fewer_lints():
+    rng = random.Random(0)
+    rows, gains = [], []
+    for _ in range(200):
+        lints = [rng.randint(0, 4) for _ in range(3)]
+        rows.append([_row(n, rng.uniform(-20, -5)) for n in lints])  # likelihood is noise here
+        gains.append([-n for n in lints])
+    weights = fit_weights(rows, gains)
+    assert weights["lints"] < 0 and abs(weights["logprob"]) < abs(weights["lints"])
+    assert best_option([_row(3, -5.0), _row(0, -19.0), _row(2, -6.0)], weights) == 1
+
+
+def test_train_ranker_stores_weights_the_corrector_uses(tmp_path, tiny_corrector):
+    folder = tmp_path / "ranker"
+    shutil.copytree(tiny_corrector, folder)
+    meta = json.loads((folder / "lmcor.json").read_text())
+    (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank"}))
+    sums = "".join(f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in ("lmcor.json", "model.bin"))
+    (folder / "SHA256SUMS").write_text(sums)
+    records = tmp_path / "candidates.jsonl"
+    with records.open("w") as out:
+        for i in range(12):
+            source = f"She go to school number {i}."
+            fixed = source.replace("go", "goes")
+            candidates = [{"text": fixed, "origin": "greedy"}, {"text": source + " Yes.", "origin": "sample"}]
+            out.write(json.dumps({"id": f"t{i}", "source": source, "references": [fixed], "candidates": candidates}) + "\n")
+    result = run_lmcor("train", "ranker", "--real", str(records), "--skip", "2", "-c", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert b"rank weights from 10 sentences" in result.stderr
+    weights = json.loads((folder / "lmcor.json").read_text())["rank_weights"]
+    assert set(weights) == set(FEATURES)
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+    info = inspect_corrector(folder)
+    assert info.rank_weights == weights
+    source = "She go to school number 99."
+    pool = [Candidate(source.replace("go", "goes"), "greedy"), Candidate(source + " Yes.", "sample")]
+    assert Corrector(info).correct([source], [pool])[0] in {c.text for c in pool} | {source}
+    fixed = run_lmcor("fix", "-g", RULES, "-c", str(folder), "-", input=b"This are wrong.\n")
+    assert fixed.returncode == 0 and fixed.stdout.decode() in ("This are wrong.\n", "This is wrong.\n")
+
+
+def test_train_ranker_with_nothing_left_is_a_usage_error(tmp_path, tiny_corrector):
+    records = tmp_path / "candidates.jsonl"
+    records.write_text(json.dumps({"id": "a", "source": "x", "references": ["x"], "candidates": []}) + "\n")
+    result = run_lmcor("train", "ranker", "--real", str(records), "--skip", "5", "-c", str(tiny_corrector))
+    assert result.returncode == 2 and b"no training sentences left" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
