@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from lmcor_cli.config import Settings
@@ -161,7 +160,6 @@ def run_ranker(real: list[Path], skip: int, folder: Path, threads: int, env: Env
     from lmcor_cli.errors import UsageError
     from lmcor_cli.evaluate.systems import sentence_gleu
     from lmcor_cli.pool import corrector_pool
-    from lmcor_cli.rank_features import FEATURES
     from lmcor_cli.train.pairs import read_jsonl
     from lmcor_cli.train.ranker import fit_weights, store_weights
 
@@ -169,14 +167,14 @@ def run_ranker(real: list[Path], skip: int, folder: Path, threads: int, env: Env
     records = [record for path in real for record in read_jsonl(path)][skip:]
     if not records:
         raise UsageError(f"no training sentences left after skipping {skip}")
-    corrector = Corrector(replace(info, rank_weights=dict.fromkeys(FEATURES, 1.0)), threads=threads)
+    corrector = Corrector(info, threads=threads)
     rows, gains = [], []
     with JobProgress(env, "ranker features", len(records)) as progress:
         for start in range(0, len(records), 256):
             chunk = records[start : start + 256]
             sources = [r["source"] for r in chunk]
             pools = [corrector_pool(r["source"], [Candidate(**c) for c in r["candidates"]]) for r in chunk]
-            for record, (options, features) in zip(chunk, corrector.option_rows(sources, pools)):
+            for record, (options, features) in zip(chunk, corrector.option_rows(sources, pools, lints=True)):
                 rows.append(features)
                 gains.append([sentence_gleu(record["source"], o, record["references"]) for o in options])
             progress.advance(len(chunk))

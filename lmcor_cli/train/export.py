@@ -41,14 +41,17 @@ def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, ca
     (staging / "lmcor.json").write_text(json.dumps(meta, indent=2))
     (staging / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     _check_vocabulary(staging, processor)
-    sums = []
-    for path in sorted(p for p in staging.iterdir() if p.is_file() and p.name != "SHA256SUMS"):
-        sums.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n")
-    (staging / "SHA256SUMS").write_text("".join(sums))
+    names = sorted(p.name for p in staging.iterdir() if p.is_file() and p.name != "SHA256SUMS")
+    (staging / "SHA256SUMS").write_text(checksums(staging, names))  # the staging folder is renamed into place whole
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
     return out
+
+
+def checksums(folder: Path, names: list[str]) -> str:
+    """The ``SHA256SUMS`` text for the named files of a corrector folder."""
+    return "".join(f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}\n" for name in names)
 
 
 def _drop_null_settings(config_file: Path) -> None:

@@ -7,13 +7,13 @@ fitting, and the weights are stored back in raw units, so inference is a dot pro
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from lmcor_cli.rank_features import FEATURES
+from lmcor_cli.textio import atomic_writer
+from lmcor_cli.train.export import checksums
 
 L2 = 1e-3
 STEPS = 800
@@ -49,14 +49,10 @@ def store_weights(folder: Path, weights: dict[str, float]) -> None:
     """Write the weights into ``lmcor.json`` and refresh ``SHA256SUMS`` (each file replaced atomically)."""
     meta = json.loads((folder / "lmcor.json").read_text(encoding="utf-8"))
     meta["rank_weights"] = weights
-    _replace(folder / "lmcor.json", json.dumps(meta, indent=2))
+    with atomic_writer(folder / "lmcor.json") as out:
+        out.write(json.dumps(meta, indent=2).encode())
     sums = folder / "SHA256SUMS"
     if sums.is_file():
         names = [line.split("  ", 1)[1] for line in sums.read_text().splitlines() if "  " in line]
-        _replace(sums, "".join(f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in names))
-
-
-def _replace(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+        with atomic_writer(sums) as out:
+            out.write(checksums(folder, names).encode())
