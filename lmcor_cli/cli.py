@@ -256,9 +256,9 @@ def train_vocab_command(
 
 @train_app.command("fit")
 def train_fit(
-    real: Annotated[list[Path], typer.Option("--real", help="'train candidates' output (real triples).")],
     vocab: Annotated[Path, typer.Option("--vocab", help="SentencePiece model from 'train vocab'.")],
-    synth: Annotated[Optional[list[Path]], typer.Option("--synth", help="'train synth' output.")] = None,
+    real: Annotated[Optional[list[Path]], typer.Option("--real", help="'train candidates' output (real triples; 5% by id are the dev set).")] = None,
+    synth: Annotated[Optional[list[Path]], typer.Option("--synth", help="'train synth' output (the dev set when no --real is given).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (checkpoint, best weights); re-running resumes.")] = Path("runs/fit"),
     d_model: Annotated[int, typer.Option("--d-model")] = 256,
     layers: Annotated[int, typer.Option("--layers")] = 4,
@@ -289,7 +289,7 @@ def train_fit(
     if output_format not in OUTPUT_FORMATS:
         env.error(f"--output-format must be {' or '.join(OUTPUT_FORMATS)}, not {output_format!r}")
         raise typer.Exit(2)
-    raise typer.Exit(_guarded(env, lambda: run_fit(real, synth or [], vocab, out, config, env, real_weight)))
+    raise typer.Exit(_guarded(env, lambda: run_fit(real or [], synth or [], vocab, out, config, env, real_weight)))
 
 
 @train_app.command("export")

@@ -122,10 +122,12 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, con
             else:
                 train.extend([encoded] * real_weight)
     for path in synth:
-        for _, source, model_input, target in synth_pairs(path):
+        for example_id, source, model_input, target in synth_pairs(path):
             encoded = pair(source, model_input, target)
             if encoded is None:
                 skipped += 1
+            elif not real and is_dev(example_id):  # synthetic data only: its own stable dev share
+                dev.append(encoded)
             else:
                 train.append(encoded)
     if skipped:

@@ -35,11 +35,17 @@ def harper_fix(text: str) -> str:
         return _harper_fix(text)
 
 
-@lru_cache(maxsize=4096)  # the source is one of its own options, and repeats across a document
 def lint_count(text: str) -> int:
     """How many lints with a suggestion fire on the text: rank mode's evidence of errors left."""
     with silenced(sys.stdout):
-        return sum(1 for lint in _linter().lint(text, language="plaintext") if lint.suggestions)
+        return sum(1 for lint in _lints(text) if lint.suggestions)
+
+
+@lru_cache(maxsize=8192)
+def _lints(text: str) -> tuple:  # type: ignore[type-arg]
+    """One lint pass per distinct text: fixing the source and the greedy output lints them, and
+    rank mode then counts the lints of the same texts (the source, the fixes) again."""
+    return tuple(_linter().lint(text, language="plaintext"))
 
 
 def _harper_fix(text: str) -> str:
@@ -47,7 +53,7 @@ def _harper_fix(text: str) -> str:
     skipped: set[tuple[int, int, str]] = set()
     for _ in range(MAX_ROUNDS):
         changed = False
-        for lint in linter.lint(text, language="plaintext"):
+        for lint in _lints(text):
             if not lint.suggestions:
                 continue
             suggestion = lint.suggestions[0]
