@@ -258,7 +258,7 @@ def train_vocab_command(
 def train_fit(
     vocab: Annotated[Path, typer.Option("--vocab", help="SentencePiece model from 'train vocab'.")],
     real: Annotated[Optional[list[Path]], typer.Option("--real", help="'train candidates' output (real triples; 5% by id are the dev set).")] = None,
-    synth: Annotated[Optional[list[Path]], typer.Option("--synth", help="'train synth' output (the dev set when no --real is given).")] = None,
+    synth: Annotated[Optional[list[Path]], typer.Option("--synth", help="'train synth' output (without --real, the triples of 5% of its clean sentences are the dev set).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (checkpoint, best weights); re-running resumes.")] = Path("runs/fit"),
     d_model: Annotated[int, typer.Option("--d-model")] = 256,
     layers: Annotated[int, typer.Option("--layers")] = 4,

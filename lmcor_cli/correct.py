@@ -161,13 +161,20 @@ class Corrector:
     def _rank(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]]) -> list[str]:
         """Per sentence, the best scored option (a candidate or the source): a small model that
         rewrites badly can still tell good candidates from bad."""
-        rows = self.option_rows(sources, pools, batch)
-        return [options[best_option(features, self.info.rank_weights)] for options, features in rows]
+        outputs = list(sources)
+        # Nothing to choose where every candidate is the source (most sentences of a clean document).
+        todo = [i for i, (source, pool) in enumerate(zip(sources, pools)) if any(c.text != source for c in pool)]
+        rows = self.option_rows([sources[i] for i in todo], [pools[i] for i in todo], [batch[i] for i in todo])
+        for i, (options, features) in zip(todo, rows):
+            outputs[i] = options[best_option(features, self.info.rank_weights)]
+        return outputs
 
     def option_rows(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]] | None = None,
                     lints: bool | None = None) -> list[tuple[list[str], list[dict[str, float]]]]:
         """Each sentence's options and their features (``lmcor train ranker`` learns from these).
         Harper's lint counts cost a third of the time: by default only when the weights use them."""
+        if not sources:
+            return []
         if self._translator is None:
             self._load()
         assert self._spm is not None and self._translator is not None

@@ -69,3 +69,25 @@ def test_train_ranker_with_nothing_left_is_a_usage_error(tmp_path, tiny_correcto
     result = run_lmcor("train", "ranker", "--real", str(records), "--skip", "5", "-c", str(tiny_corrector))
     assert result.returncode == 2 and b"no training sentences left" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_rank_mode_scores_only_sentences_with_a_choice(tmp_path, tiny_corrector):
+    folder = tmp_path / "rank"
+    shutil.copytree(tiny_corrector, folder)
+    meta = json.loads((folder / "lmcor.json").read_text())
+    (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank"}))
+    corrector = Corrector(inspect_corrector(folder))
+    clean, wrong = "The cat sleeps.", "She go home."
+    pools = [[Candidate(clean, "greedy")], [Candidate("She goes home.", "greedy"), Candidate(wrong, "sample")], []]
+    scored: list[list[str]] = []
+    original = corrector.option_rows
+
+    def spy(sources, *args, **kwargs):  # type: ignore[no-untyped-def]
+        scored.append(list(sources))
+        return original(sources, *args, **kwargs)
+
+    corrector.option_rows = spy  # type: ignore[method-assign]
+    outputs = corrector.correct([clean, wrong, "Fine."], pools)
+    assert scored == [[wrong]]
+    assert outputs[0] == clean and outputs[2] == "Fine." and outputs[1] in {"She goes home.", wrong}
+    assert corrector.correct([clean], [[Candidate(clean, "greedy")]]) == [clean]

@@ -107,7 +107,7 @@ def test_edit_script_corrector_started_from_another_run(tmp_path):
     synth = tmp_path / "synth.jsonl"
     assert run_lmcor("train", "synth", "--clean", str(clean), "--n", "60", "-o", str(synth)).returncode == 0
     assert run_lmcor("train", "vocab", str(synth), "-o", str(tmp_path / "spm"), "--size", "300").returncode == 0
-    # Synthetic data only (no real candidates): its own id-stable share is the dev set.
+    # Synthetic data only (no real candidates): a stable share of its clean sentences is the dev set.
     common = ["--synth", str(synth), "--vocab", str(tmp_path / "spm.model"), "--batch-size", "8", "--eval-every", "5"]
     text = run_lmcor("train", "fit", *common, "-o", str(tmp_path / "text"), "--d-model", "32", "--layers", "1",
                      "--max-steps", "5", timeout=300)

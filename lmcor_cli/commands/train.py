@@ -122,11 +122,13 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, con
             else:
                 train.extend([encoded] * real_weight)
     for path in synth:
-        for example_id, source, model_input, target in synth_pairs(path):
+        for _, source, model_input, target in synth_pairs(path):
             encoded = pair(source, model_input, target)
             if encoded is None:
                 skipped += 1
-            elif not real and is_dev(example_id):  # synthetic data only: its own stable dev share
+            elif not real and is_dev(target):
+                # Synthetic data only: a stable 5% of the clean sentences (each is corrupted several
+                # times) are the dev set, so no dev target is also a training target.
                 dev.append(encoded)
             else:
                 train.append(encoded)
