@@ -182,7 +182,10 @@ class Corrector:
             batch = self._encode_inputs(sources, pools)
         options = [list(dict.fromkeys([c.text for c in pool] + [source])) for source, pool in zip(sources, pools)]
         inputs = [batch[i] for i, texts in enumerate(options) for _ in texts]
-        targets = [self._spm.encode(text, out_type=str) for texts in options for text in texts]
+        # Scored up to the model's output limit (its position table ends there); only a very long
+        # sentence is cut, and all its options alike.
+        limit = self.info.max_output_tokens - 1 if self.info.max_output_tokens else None
+        targets = [self._spm.encode(text, out_type=str)[:limit] for texts in options for text in texts]
         with self._model_errors():
             # Batches of ~2k tokens: 73 sentences/s on one core here, against 38 with 64 examples a batch.
             scored = iter(self._translator.score_batch(inputs, targets, max_batch_size=2048, batch_type="tokens"))

@@ -9,6 +9,7 @@ import random
 import shutil
 
 from conftest import RULES, run_lmcor
+from tiny_models import build_tiny_corrector
 
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.correct import Corrector, inspect_corrector
@@ -91,3 +92,13 @@ def test_rank_mode_scores_only_sentences_with_a_choice(tmp_path, tiny_corrector)
     assert scored == [[wrong]]
     assert outputs[0] == clean and outputs[2] == "Fine." and outputs[1] in {"She goes home.", wrong}
     assert corrector.correct([clean], [[Candidate(clean, "greedy")]]) == [clean]
+
+
+def test_rank_mode_scores_a_sentence_longer_than_the_position_table(tmp_path):
+    folder = build_tiny_corrector(tmp_path / "short-positions", positions=40)
+    meta = json.loads((folder / "lmcor.json").read_text())
+    (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank"}))
+    source = " ".join(["She go to school and they plays outside."] * 12)
+    pool = [Candidate(source.replace("She go", "She goes"), "greedy")]
+    # A learned position table ends at 40: scoring all of these options would fail in CTranslate2.
+    assert Corrector(inspect_corrector(folder)).correct([source], [pool])[0] in {source, pool[0].text}

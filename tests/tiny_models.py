@@ -24,7 +24,9 @@ Our team released a new version of the library last week.
 """
 
 
-def build_tiny_corrector(folder: Path, d_model: int = 16, seed: int = 0) -> Path:
+def build_tiny_corrector(folder: Path, d_model: int = 16, seed: int = 0, positions: int | None = None) -> Path:
+    """``positions``: learned position tables of that size (as our trained correctors have)
+    instead of sinusoidal ones, and the matching token limits in ``lmcor.json``."""
     import ctranslate2
     import sentencepiece
     from ctranslate2 import specs
@@ -71,14 +73,18 @@ def build_tiny_corrector(folder: Path, d_model: int = 16, seed: int = 0) -> Path
             shape = next(s for suffix, s in shapes.items() if name.endswith(suffix))
             array = rng.normal(0, 0.5, size=shape).astype(np.float32)
         _set(spec, name, array)
+    if positions:
+        for side in (spec.encoder, spec.decoder):
+            side.position_encodings.encodings = rng.normal(0, 0.5, size=(positions, d)).astype(np.float32)
     spec.register_source_vocabulary(vocab)
     spec.register_target_vocabulary(vocab)
     spec.validate()
     spec.optimize(quantization="int8")
     spec.save(str(folder))
-    (folder / "lmcor.json").write_text(
-        json.dumps({"name": "tiny-test", "input_format": INPUT_FORMAT, "beam_size": 1}), encoding="utf-8"
-    )
+    meta = {"name": "tiny-test", "input_format": INPUT_FORMAT, "beam_size": 1}
+    if positions:
+        meta.update(max_input_tokens=positions - 8, max_output_tokens=positions - 8)  # as `train export` sets them
+    (folder / "lmcor.json").write_text(json.dumps(meta), encoding="utf-8")
     ctranslate2.Translator(str(folder))  # fail here, not in a test, if the folder is unusable
     return folder
 
