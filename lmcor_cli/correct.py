@@ -187,8 +187,9 @@ class Corrector:
         limit = self.info.max_output_tokens - 1 if self.info.max_output_tokens else None
         targets = [self._spm.encode(text, out_type=str)[:limit] for texts in options for text in texts]
         with self._model_errors():
-            # Batches of ~2k tokens: 73 sentences/s on one core here, against 38 with 64 examples a batch.
-            scored = iter(self._translator.score_batch(inputs, targets, max_batch_size=2048, batch_type="tokens"))
+            # Batches of ~1k tokens: on one core here ~7% faster than 2k and ~20% than 4k, and far faster
+            # than 64 examples a batch.
+            scored = iter(self._translator.score_batch(inputs, targets, max_batch_size=1024, batch_type="tokens"))
         if lints is None:
             lints = needs_lints(self.info.rank_weights)
         rows = []
