@@ -39,5 +39,6 @@ def corrector_pool(source: str, llm_pool: list[Candidate], rules: bool = True) -
     pool = clean_pool(source, llm_pool)
     if rules and harper_available():
         greedy = greedy_choice(source, pool)
-        pool = clean_pool(source, pool + [Candidate(harper_fix(source), "rule"), Candidate(harper_fix(greedy), "rule")])
+        fixes = [harper_fix(text, frequent) for frequent in (False, True) for text in (source, greedy)]
+        pool = clean_pool(source, pool + [Candidate(fix, "rule") for fix in fixes])
     return pool

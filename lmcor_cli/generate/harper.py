@@ -2,7 +2,8 @@
 
 Applies the first suggestion of each lint and lints again until nothing is left (or
 a round limit), skipping lints that only touch whitespace: on tokenised data they are
-artefacts, and elsewhere they are formatting, not grammar.
+artefacts, and elsewhere they are formatting, not grammar.  As a candidate source it can
+instead take, for misspelt words, the closest and most common suggestion (``spelling``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 
+from lmcor_cli.generate.spelling import best_suggestion
 from lmcor_cli.silence import silenced
 
 MAX_ROUNDS = 8
@@ -30,9 +32,11 @@ def available() -> bool:
     return True
 
 
-def harper_fix(text: str) -> str:
+def harper_fix(text: str, frequent_spelling: bool = False) -> str:
+    """Harper's fix of the text; ``frequent_spelling`` ranks spelling suggestions by edit
+    distance and word frequency instead of taking Harper's first."""
     with silenced(sys.stdout):  # harper-py 0.2 prints debug lines to fd 1, which is our output
-        return _harper_fix(text)
+        return _harper_fix(text, frequent_spelling)
 
 
 def lint_count(text: str) -> int:
@@ -48,7 +52,14 @@ def _lints(text: str) -> tuple:  # type: ignore[type-arg]
     return tuple(_linter().lint(text, language="plaintext"))
 
 
-def _harper_fix(text: str) -> str:
+def _chosen_suggestion(lint, frequent_spelling: bool):  # type: ignore[no-untyped-def]
+    if not (frequent_spelling and lint.lint_kind == "Spelling"):
+        return lint.suggestions[0]
+    replacements = [suggestion.replacement_text for suggestion in lint.suggestions]
+    return lint.suggestions[best_suggestion(lint.problem_text, replacements)]
+
+
+def _harper_fix(text: str, frequent_spelling: bool) -> str:
     linter = _linter()
     skipped: set[tuple[int, int, str]] = set()
     for _ in range(MAX_ROUNDS):
@@ -56,7 +67,7 @@ def _harper_fix(text: str) -> str:
         for lint in _lints(text):
             if not lint.suggestions:
                 continue
-            suggestion = lint.suggestions[0]
+            suggestion = _chosen_suggestion(lint, frequent_spelling)
             fixed = linter.apply_suggestion(text, lint, suggestion)
             key = (lint.span.start, lint.span.end, lint.problem_text)
             if key in skipped or "".join(fixed.split()) == "".join(text.split()):
