@@ -1,7 +1,8 @@
 """A sqlite cache of finished sentences, so an unchanged file costs no model work.
 
 Keyed by everything that determines the output: generator, corrector, prompt version,
-number of candidates and the sentence.  WAL mode and a busy timeout let two runs share
+number of candidates and the sentence.  Raw candidate pools and the generator's fluency
+scores are kept too, for the commands that need thousands of them.  WAL mode and a busy timeout let two runs share
 it; a corrupt file is moved aside and rebuilt with a notice rather than crashing.
 """
 
@@ -11,15 +12,16 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lmcor_cli.candidates import Candidate
+from lmcor_cli.candidates import Candidate, FluencyScorer
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, output TEXT NOT NULL, candidates TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS pools (key TEXT PRIMARY KEY, candidates TEXT NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS pools (key TEXT PRIMARY KEY, candidates TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, value REAL NOT NULL)"
 )
 
 
@@ -103,6 +105,25 @@ class ResultCache:
         rows = [(k, json.dumps([c.to_json() for c in pool])) for k, pool in items]
         self._write("INSERT OR REPLACE INTO pools VALUES (?, ?)", rows)
 
+    def get_scores(self, keys: list[str]) -> dict[str, float]:
+        """Stored fluency scores among ``keys`` (missing ones are simply absent)."""
+        db = self._connect()
+        found: dict[str, float] = {}
+        if db is None:
+            return found
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                rows = db.execute(f"SELECT key, value FROM scores WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                found.update(rows.fetchall())
+        except sqlite3.Error as exc:
+            self._disable(exc)
+        return found
+
+    def put_scores(self, items: list[tuple[str, float]]) -> None:
+        if items:
+            self._write("INSERT OR REPLACE INTO scores VALUES (?, ?)", items)  # type: ignore[arg-type]
+
     def _read(self, sql: str, key: str) -> tuple[str, ...] | None:
         db = self._connect()
         if db is None:
@@ -129,6 +150,25 @@ class ResultCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def cached_scorer(scorer: FluencyScorer, cache: ResultCache | None, model_id: str) -> FluencyScorer:
+    """The scorer, asked only about texts this model has not scored before (``lmcor eval`` and
+    ``lmcor train ranker`` score thousands of options; a re-run or a resumed run reuses them)."""
+    if cache is None:
+        return scorer
+
+    def score(texts: Sequence[str]) -> list[float]:
+        keys = [cache_key("fluency", model_id, text) for text in texts]
+        known = cache.get_scores(keys)
+        todo = list(dict.fromkeys(text for text, key in zip(texts, keys) if key not in known))
+        if todo:
+            items = [(cache_key("fluency", model_id, text), value) for text, value in zip(todo, scorer(todo))]
+            cache.put_scores(items)
+            known.update(items)
+        return [known[key] for key in keys]
+
+    return score
 
 
 def _candidates(stored: str) -> list[Candidate]:

@@ -1,8 +1,13 @@
-"""What flows between the generator and the corrector: candidates and their origins."""
+"""What flows between the generator and the corrector: candidates and their origins, and
+the generator's fluency scores."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+FluencyScorer = Callable[[Sequence[str]], list[float]]
+"""Texts → the generator's summed log-probability of each (no prompt)."""
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ def fix(
     device: Annotated[Optional[Device], typer.Option("--device", help="auto, cpu or cuda (falls back to cpu with a notice).")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Requests in flight to a generator server (default 4).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
+    fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="Let the corrector also weigh how fluent the generator finds each option (default; --no-fluency is about twice as fast, a little less accurate).", show_default=False)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain what is kept and why, on stderr.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
 ) -> None:
@@ -96,6 +97,7 @@ def fix(
             device=device.value if device else None,
             cache=False if no_cache else None,
             jobs=jobs,
+            fluency=fluency,
         )
     except LmcorError as exc:
         env.error(str(exc))
@@ -121,6 +123,7 @@ def evaluate(
     beam_size: Annotated[Optional[int], typer.Option("--beam-size", min=1, help="Corrector beam size (default: the corrector's own).")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not reuse cached candidate pools.")] = False,
+    fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
 ) -> None:
     """Score systems on GEC data: GLEU (JFLEG procedure) and M2 precision/recall/F0.5."""
     from lmcor_cli.commands.eval import run_eval
@@ -133,7 +136,7 @@ def evaluate(
 
     def action() -> int:
         settings = _settings(generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
-                             cache=False if no_cache else None)
+                             cache=False if no_cache else None, fluency=fluency)
         return run_eval(data, chosen, limit, prompts, candidates, output_format, plot_path, hypotheses, settings, env)
 
     raise typer.Exit(_guarded(env, action))
@@ -147,6 +150,7 @@ def bench(
     generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
     corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
+    fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
 ) -> None:
     """Time the fix pipeline (cache off) and raw llama.cpp generation on the same sentences."""
     import json
@@ -159,7 +163,7 @@ def bench(
         raise typer.Exit(2)
 
     def action() -> int:
-        settings = _settings(generator=generator, corrector=corrector, threads=threads)
+        settings = _settings(generator=generator, corrector=corrector, threads=threads, fluency=fluency)
         report = run_bench(file, candidates, settings, env)
         if output_format == "json":
             print(json.dumps(report))
@@ -318,13 +322,16 @@ def train_ranker(
     real: Annotated[list[Path], typer.Option("--real", help="'train candidates' output the corrector did NOT train on.")],
     corrector: Annotated[Path, typer.Option("--corrector", "-c", help="Corrector folder (rank mode) to store the weights in.")] = Path("models/lmcor-default"),
     skip: Annotated[int, typer.Option("--skip", min=0, help="Leave out the first N records (those the corrector trained on).")] = 0,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Use at most N records after the skipped ones.")] = None,
+    fluency: Annotated[bool, typer.Option("--fluency/--no-fluency", help="Also fit the weight set with the generator's fluency score (scores every option with it; cached, so a re-run resumes).")] = True,
+    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="The GGUF generator whose fluency scores to learn (as in 'lmcor fix').")] = None,
     threads: Annotated[int, typer.Option("--threads", min=1)] = 1,
 ) -> None:
     """Learn how rank mode weighs the corrector's likelihood against Harper's lint counts and the rest."""
     from lmcor_cli.commands.train import run_ranker
 
     env = Env()
-    raise typer.Exit(_guarded(env, lambda: run_ranker(real, skip, corrector, threads, env)))
+    raise typer.Exit(_guarded(env, lambda: run_ranker(real, skip, limit, corrector, fluency, _settings(generator=generator, threads=threads), env)))
 
 
 def _settings(**flags: object):  # type: ignore[no-untyped-def]

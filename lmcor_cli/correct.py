@@ -15,7 +15,8 @@ from pathlib import Path
 
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.errors import ModelError
-from lmcor_cli.rank_features import DEFAULT_WEIGHTS, FEATURES, best_option, needs_lints, option_features
+from lmcor_cli.candidates import FluencyScorer
+from lmcor_cli.rank_features import DEFAULT_WEIGHTS, FEATURES, best_option, needs_fluency, needs_lints, option_features
 
 INPUT_FORMAT = 1
 SEPARATOR = "<sep>"
@@ -47,6 +48,7 @@ class CorrectorInfo:
     output_format: str = "text"  # or "edits": the model writes an edit script (lmcor_cli/edits.py)
     mode: str = "rewrite"  # or "rank": the model only scores the pool and the source, and the best scored wins
     rank_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))  # see rank_features.py
+    fluency_weights: dict[str, float] | None = None  # the same with the generator's fluency score ("lm")
 
 
 def inspect_corrector(path: Path) -> CorrectorInfo:
@@ -71,10 +73,8 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         raise ModelError(f"corrector {path}: unknown mode {mode!r} (this lmcor knows {', '.join(MODES)})")
     if output_format not in OUTPUT_FORMATS:
         raise ModelError(f"corrector {path}: unknown output format {output_format!r} (this lmcor reads {', '.join(OUTPUT_FORMATS)})")
-    rank_weights = meta.get("rank_weights", DEFAULT_WEIGHTS)
-    unknown = sorted(set(rank_weights) - set(FEATURES)) if isinstance(rank_weights, dict) else ["(not a table)"]
-    if unknown:
-        raise ModelError(f"corrector {path}: unknown rank features {', '.join(unknown)} (this lmcor knows {', '.join(FEATURES)})")
+    rank_weights = _weights(path, meta.get("rank_weights", DEFAULT_WEIGHTS))
+    fluency_weights = _weights(path, meta["fluency_weights"]) if "fluency_weights" in meta else None
     digest = hashlib.sha256()
     for name in MODEL_FILES:
         stat = (path / name).stat()
@@ -93,8 +93,17 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         max_output_tokens=int(meta["max_output_tokens"]) if "max_output_tokens" in meta else None,
         output_format=output_format,
         mode=mode,
-        rank_weights={name: float(value) for name, value in rank_weights.items()},
+        rank_weights=rank_weights,
+        fluency_weights=fluency_weights,
     )
+
+
+def _weights(path: Path, table: object) -> dict[str, float]:
+    unknown = sorted(set(table) - set(FEATURES)) if isinstance(table, dict) else ["(not a table)"]
+    if unknown:
+        raise ModelError(f"corrector {path}: unknown rank features {', '.join(unknown)} (this lmcor knows {', '.join(FEATURES)})")
+    assert isinstance(table, dict)
+    return {name: float(value) for name, value in table.items()}
 
 
 class Corrector:
@@ -130,8 +139,9 @@ class Corrector:
             if vocab > 0 and self._spm.piece_to_id(SEPARATOR) == self._spm.unk_id():
                 raise ModelError(f"corrector {self.info.path}: vocabulary lacks the {SEPARATOR} symbol")
 
-    def correct(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[str]:
-        """One corrected sentence per source."""
+    def correct(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], fluency: FluencyScorer | None = None) -> list[str]:
+        """One corrected sentence per source; ``fluency`` (the generator's scorer, if it has one)
+        lets rank mode use its fluency weights."""
         if not sources:
             return []
         if self._translator is None:
@@ -139,7 +149,7 @@ class Corrector:
         assert self._spm is not None and self._translator is not None
         batch = self._encode_inputs(sources, pools)
         if self.info.mode == "rank":
-            return self._rank(sources, pools, batch)
+            return self._rank(sources, pools, batch, fluency)
         limits = [max(16, int(len(self._spm.encode(s)) * self.info.max_output_ratio) + 8) for s in sources]
         if self.info.max_output_tokens:
             limits = [min(limit, self.info.max_output_tokens) for limit in limits]
@@ -158,21 +168,29 @@ class Corrector:
             outputs = [apply_edit_script(source, script) for source, script in zip(sources, outputs)]
         return outputs
 
-    def _rank(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]]) -> list[str]:
+    def rank_weights(self, fluency: FluencyScorer | None) -> dict[str, float]:
+        """The fluency weight set when the generator can score and the folder has one."""
+        return self.info.fluency_weights if fluency is not None and self.info.fluency_weights else self.info.rank_weights
+
+    def _rank(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]],
+              fluency: FluencyScorer | None) -> list[str]:
         """Per sentence, the best scored option (a candidate or the source): a small model that
         rewrites badly can still tell good candidates from bad."""
         outputs = list(sources)
         # Nothing to choose where every candidate is the source (most sentences of a clean document).
         todo = [i for i, (source, pool) in enumerate(zip(sources, pools)) if any(c.text != source for c in pool)]
-        rows = self.option_rows([sources[i] for i in todo], [pools[i] for i in todo], [batch[i] for i in todo])
+        weights = self.rank_weights(fluency)
+        rows = self.option_rows([sources[i] for i in todo], [pools[i] for i in todo], [batch[i] for i in todo],
+                                fluency=fluency if needs_fluency(weights) else None)
         for i, (options, features) in zip(todo, rows):
-            outputs[i] = options[best_option(features, self.info.rank_weights)]
+            outputs[i] = options[best_option(features, weights)]
         return outputs
 
     def option_rows(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]] | None = None,
-                    lints: bool | None = None) -> list[tuple[list[str], list[dict[str, float]]]]:
+                    lints: bool | None = None, fluency: FluencyScorer | None = None) -> list[tuple[list[str], list[dict[str, float]]]]:
         """Each sentence's options and their features (``lmcor train ranker`` learns from these).
-        Harper's lint counts cost a third of the time: by default only when the weights use them."""
+        Harper's lint counts cost a third of the time: by default only when the weights use them.
+        With ``fluency``, the generator scores every distinct option once."""
         if not sources:
             return []
         if self._translator is None:
@@ -191,12 +209,17 @@ class Corrector:
             # than 64 examples a batch.
             scored = iter(self._translator.score_batch(inputs, targets, max_batch_size=1024, batch_type="tokens"))
         if lints is None:
-            lints = needs_lints(self.info.rank_weights)
+            lints = needs_lints(self.rank_weights(fluency))
+        fluent: dict[str, float] | None = None
+        if fluency is not None:
+            distinct = list(dict.fromkeys(text for texts in options for text in texts))
+            fluent = dict(zip(distinct, fluency(distinct)))
         rows = []
         for source, pool, texts in zip(sources, pools, options):
             log_probs = [next(scored).log_probs for _ in texts]
             rules = {c.text for c in pool if c.origin == "rule"}
-            rows.append((texts, option_features(source, texts, rules, log_probs, lints=lints)))
+            scores = [fluent[text] for text in texts] if fluent is not None else None
+            rows.append((texts, option_features(source, texts, rules, log_probs, lints=lints, fluency=scores)))
         return rows
 
     def _encode_inputs(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[str]]:

@@ -9,7 +9,7 @@ from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.correct import Corrector, CorrectorInfo, inspect_corrector
 from lmcor_cli.errors import UsageError
-from lmcor_cli.generate.base import GeneratorSpec, check_generator, generator_id, open_generator
+from lmcor_cli.generate.base import PLUGIN_PREFIX, GeneratorSpec, check_generator, generator_id, is_server, open_generator
 from lmcor_cli.models import cache_dir, default_corrector
 from lmcor_cli.pipeline import Engine
 from lmcor_cli.prompt import load_prompt
@@ -41,6 +41,11 @@ def corrector_info(settings: Settings) -> CorrectorInfo | None:
     return inspect_corrector(Path(choice))
 
 
+def can_score(spec: GeneratorSpec) -> bool:
+    """Servers and plugins propose candidates only; the llama.cpp generator also scores texts."""
+    return not (is_server(spec.name) or spec.name.startswith(PLUGIN_PREFIX))
+
+
 def build_engine(settings: Settings, env: Env) -> Engine:
     """Check what can be checked cheaply now (files exist, formats match); load later."""
     if settings.candidates is not None and not 1 <= settings.candidates <= 16:
@@ -59,11 +64,14 @@ def build_engine(settings: Settings, env: Env) -> Engine:
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
     # Constructing a Corrector loads nothing; the model is read on its first batch.
     corrector = Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size) if info else None
+    # Only an in-process GGUF generator scores fluency; the cache key says whether it was used.
+    fluency = bool(settings.fluency and info and info.fluency_weights and can_score(spec))
     return Engine(
         make_generator=lambda: open_generator(spec, warn=env.warn),
         make_corrector=lambda: corrector,
         generator_id=generator_id(spec),
-        corrector_id=corrector.id if corrector else "none",
+        corrector_id=(corrector.id + ("|fluency" if fluency else "")) if corrector else "none",
+        fluency=fluency,
         k=k,
         cache=cache,
     )

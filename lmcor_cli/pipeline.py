@@ -16,7 +16,7 @@ from lmcor_cli.cache import CachedResult, ResultCache, cache_key
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.correct import Corrector
 from lmcor_cli.errors import LmcorError, ModelError
-from lmcor_cli.generate.base import Generator
+from lmcor_cli.generate.base import Generator, fluency_scorer
 from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
 from lmcor_cli.segment import Sentence, iter_chunks, paragraphs
 
@@ -81,6 +81,7 @@ class Engine:
         corrector_id: str,
         k: int,
         cache: ResultCache | None,
+        fluency: bool = False,
     ):
         self._make_generator = make_generator
         self._make_corrector = make_corrector
@@ -88,6 +89,7 @@ class Engine:
         self._corrector: Corrector | None = None
         self._corrector_loaded = False
         self.k = k
+        self.fluency = fluency  # pass the generator's fluency scorer to the corrector
         self.cache = cache
         self.key_prefix = (generator_id, corrector_id, k)
         self.timings = Timings()
@@ -143,7 +145,7 @@ class Engine:
             pools = [clean_pool(text, pool) for text, pool in zip(texts, raw)]
         generated = time.perf_counter()
         if corrector is not None:
-            proposals = corrector.correct(texts, pools)
+            proposals = corrector.correct(texts, pools, fluency_scorer(self.generator) if self.fluency else None)
             system = "corrector"
         else:
             proposals = [greedy_choice(text, pool) for text, pool in zip(texts, pools)]

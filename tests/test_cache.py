@@ -3,7 +3,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 
-from lmcor_cli.cache import CachedResult, ResultCache, cache_key
+from lmcor_cli.cache import CachedResult, ResultCache, cache_key, cached_scorer
 from lmcor_cli.candidates import Candidate
 
 
@@ -58,3 +58,23 @@ def test_unusable_location_degrades_to_no_cache(tmp_path):
     assert cache.get(cache_key("k")) is None
     cache.put_many([(cache_key("k"), CachedResult("x", []))])
     assert notices and "running without it" in notices[0]
+
+
+def test_cached_scorer_asks_only_about_new_texts_and_survives_a_restart(tmp_path):
+    asked: list[list[str]] = []
+
+    def scorer(texts):  # type: ignore[no-untyped-def]
+        asked.append(list(texts))
+        return [-float(len(t)) for t in texts]
+
+    path = tmp_path / "scores.sqlite3"
+    first = cached_scorer(scorer, ResultCache(path), "model-a")
+    assert first(["ab", "abc", "ab"]) == [-2.0, -3.0, -2.0]
+    assert asked == [["ab", "abc"]]
+    again = cached_scorer(scorer, ResultCache(path), "model-a")  # a new run: same file, new connection
+    assert again(["abc", "abcd"]) == [-3.0, -4.0]
+    assert asked[-1] == ["abcd"]
+    other_model = cached_scorer(scorer, ResultCache(path), "model-b")
+    other_model(["ab"])
+    assert asked[-1] == ["ab"]
+    assert cached_scorer(scorer, None, "model-a") is scorer

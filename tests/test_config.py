@@ -42,7 +42,8 @@ def test_flags_override_config():
 
 @pytest.mark.parametrize(
     "content, message",
-    [("candidates = 'five'\n", "non-negative integer"), ("colour = 1\n", "unknown lmcor setting"), ("x = [\n", "invalid TOML")],
+    [("candidates = 'five'\n", "non-negative integer"), ("colour = 1\n", "unknown lmcor setting"), ("x = [\n", "invalid TOML"),
+     ("fluency = 'no'\n", "must be true or false")],
 )
 def test_bad_config_is_a_usage_error(tmp_path, content, message):
     (tmp_path / ".lmcor.toml").write_text(content)

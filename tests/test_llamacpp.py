@@ -39,6 +39,19 @@ def test_batched_candidates_match_one_at_a_time(generator):
     assert [p[0].text for p in together[:3]] == [p[0].text for p in alone]
 
 
+def test_fluency_scores_prefer_fluent_text_and_leave_generation_intact(generator):
+    sentence = "She go to school every days ."
+    before = generator.candidates([sentence], 1)[0][0].text
+    fluent, garbled = "She goes to school every day.", "School she every go day to the."
+    scores = generator.log_likelihoods([fluent, garbled, "Hi.", fluent])
+    assert len(scores) == 4 and all(s < 0 for s in scores)
+    assert scores[0] > scores[1] + 5
+    assert abs(scores[0] - scores[3]) < 1.0  # same text, other batch slot: llama.cpp is not bit-exact across slots
+    assert generator.candidates([sentence], 1)[0][0].text == before  # scoring sequences were removed
+    many = generator.log_likelihoods([f"Line number {i} is here." for i in range(40)])  # several batches
+    assert len(many) == 40
+
+
 def test_fix_end_to_end_with_the_default_model(tmp_path):
     doc = tmp_path / "doc.md"
     code = "```\nthis are code and must stay .\n```\n"

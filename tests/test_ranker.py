@@ -8,11 +8,14 @@ import json
 import random
 import shutil
 
+import pytest
+
 from conftest import RULES, run_lmcor
 from tiny_models import build_tiny_corrector
 
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.correct import Corrector, inspect_corrector
+from lmcor_cli.errors import ModelError
 from lmcor_cli.rank_features import FEATURES, best_option
 from lmcor_cli.train.ranker import fit_weights
 
@@ -47,11 +50,14 @@ def test_train_ranker_stores_weights_the_corrector_uses(tmp_path, tiny_corrector
             fixed = source.replace("go", "goes")
             candidates = [{"text": fixed, "origin": "greedy"}, {"text": source + " Yes.", "origin": "sample"}]
             out.write(json.dumps({"id": f"t{i}", "source": source, "references": [fixed], "candidates": candidates}) + "\n")
-    result = run_lmcor("train", "ranker", "--real", str(records), "--skip", "2", "-c", str(folder))
+    # The default generator (real Gemma) scores each option's fluency for the second weight set.
+    result = run_lmcor("train", "ranker", "--real", str(records), "--skip", "2", "--limit", "8", "-c", str(folder))
     assert result.returncode == 0, result.stderr
-    assert b"rank weights from 10 sentences" in result.stderr
-    weights = json.loads((folder / "lmcor.json").read_text())["rank_weights"]
-    assert set(weights) == set(FEATURES)
+    assert b"rank weights from 8 sentences" in result.stderr
+    meta = json.loads((folder / "lmcor.json").read_text())
+    weights = meta["rank_weights"]
+    assert set(weights) == set(FEATURES) - {"lm"}
+    assert set(meta["fluency_weights"]) == set(FEATURES)
     for line in (folder / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
@@ -62,6 +68,39 @@ def test_train_ranker_stores_weights_the_corrector_uses(tmp_path, tiny_corrector
     assert Corrector(info).correct([source], [pool])[0] in {c.text for c in pool} | {source}
     fixed = run_lmcor("fix", "-g", RULES, "-c", str(folder), "-", input=b"This are wrong.\n")
     assert fixed.returncode == 0 and fixed.stdout.decode() in ("This are wrong.\n", "This is wrong.\n")
+    again = run_lmcor("train", "ranker", "--real", str(records), "--skip", "2", "--no-fluency", "-c", str(folder))
+    assert again.returncode == 0, again.stderr
+    assert "fluency_weights" not in json.loads((folder / "lmcor.json").read_text())  # stale with the new weights
+
+
+def test_fluency_weights_apply_only_with_a_scorer(tmp_path, tiny_corrector):
+    folder = tmp_path / "fluency"
+    shutil.copytree(tiny_corrector, folder)
+    meta = json.loads((folder / "lmcor.json").read_text())
+    # Ranking alone prefers the source; with a scorer, the fluency set decides.
+    (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank", "rank_weights": {"is_source": 1.0},
+                                                   "fluency_weights": {"lm": 1.0}}))
+    corrector = Corrector(inspect_corrector(folder))
+    source, fixed = "She go home.", "She goes home."
+    pool = [Candidate(fixed, "greedy"), Candidate("She went home.", "sample")]
+    scored: list[list[str]] = []
+
+    def fluency(texts):  # type: ignore[no-untyped-def]
+        scored.append(list(texts))
+        return [0.0 if t == fixed else -10.0 for t in texts]
+
+    assert corrector.correct([source], [pool]) == [source]
+    assert corrector.correct([source], [pool], fluency) == [fixed]
+    assert sorted(scored[0]) == sorted([fixed, "She went home.", source])  # each distinct option once
+
+
+def test_unknown_feature_in_fluency_weights_is_a_model_error(tmp_path, tiny_corrector):
+    folder = tmp_path / "bad-fluency"
+    shutil.copytree(tiny_corrector, folder)
+    meta = json.loads((folder / "lmcor.json").read_text())
+    (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank", "fluency_weights": {"perplexity": 1.0}}))
+    with pytest.raises(ModelError, match="unknown rank features perplexity"):
+        inspect_corrector(folder)
 
 
 def test_train_ranker_with_nothing_left_is_a_usage_error(tmp_path, tiny_corrector):

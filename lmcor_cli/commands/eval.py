@@ -7,23 +7,23 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from lmcor_cli.cache import ResultCache, cache_key
-from lmcor_cli.candidates import Candidate
+from lmcor_cli.cache import ResultCache, cache_key, cached_scorer
+from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.correct import Corrector
 from lmcor_cli.data import Example, load_dataset, natural
-from lmcor_cli.engine_factory import corrector_info, resolve_device
+from lmcor_cli.engine_factory import can_score, corrector_info, resolve_device
 from lmcor_cli.errors import UsageError
 from lmcor_cli.evaluate import systems as S
 from lmcor_cli.evaluate.gleu import corpus_gleu
 from lmcor_cli.evaluate.m2 import corpus_m2, edits_from_reference
 from lmcor_cli.evaluate.report import SystemResult, as_json, plot, print_table, require_matplotlib
 from lmcor_cli.evaluate.tokens import is_tokenized, tokenize
-from lmcor_cli.generate.base import GeneratorSpec, check_generator, generator_id, open_generator
+from lmcor_cli.generate.base import GeneratorSpec, check_generator, fluency_scorer, generator_id, open_generator
 from lmcor_cli.generate.harper import available as harper_available
 from lmcor_cli.generate.harper import harper_fix
-from lmcor_cli.models import cache_dir
+from lmcor_cli.models import cache_dir, gguf_id
 from lmcor_cli.progress import JobProgress
 from lmcor_cli.prompt import load_prompt
 
@@ -48,9 +48,10 @@ def run_eval(
     if set(systems) & S.NEEDS_POOLS:
         check_generator(spec)
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
+    fluency = _fluency(settings, spec, corrector, cache) if "lmcor" in systems else None
     for path in data:
         examples = load_dataset(path, limit)
-        results = _evaluate(examples, systems, prompts, k, hypotheses, spec, corrector, cache, env)
+        results = _evaluate(examples, systems, prompts, k, hypotheses, spec, corrector, fluency, cache, env)
         if output_format == "json":
             print(as_json(str(path), len(examples), results))
         else:
@@ -65,7 +66,7 @@ def run_eval(
 
 def _evaluate(
     examples: list[Example], systems: list[str], prompts: int, k: int, hypotheses: Path | None,
-    spec: GeneratorSpec, corrector: Corrector | None, cache: ResultCache | None, env: Env,
+    spec: GeneratorSpec, corrector: Corrector | None, fluency: FluencyScorer | None, cache: ResultCache | None, env: Env,
 ) -> list[SystemResult]:
     originals = [e.source for e in examples]
     tokenized = is_tokenized(originals)
@@ -115,7 +116,7 @@ def _evaluate(
             timed("corrector", lambda: S.corrector_outputs(corrector, sources, None), note="no candidates")
         elif system == "lmcor":
             assert corrector is not None
-            results.append(_per_prompt("lmcor", pools, lambda p: S.corrector_outputs(corrector, sources, p), score))
+            results.append(_per_prompt("lmcor", pools, lambda p: S.corrector_outputs(corrector, sources, p, fluency), score))
     if hypotheses:
         lines = hypotheses.read_text(encoding="utf-8").splitlines()
         if len(lines) < len(examples):
@@ -135,6 +136,15 @@ def _per_prompt(name: str, pools: dict[int, list[list[Candidate]]], make, score)
     started = time.perf_counter()
     runs = [score(make(pools[variant])) for variant in sorted(pools)]
     return SystemResult(name, runs, seconds=time.perf_counter() - started)
+
+
+def _fluency(settings: Settings, spec: GeneratorSpec, corrector: Corrector | None,
+             cache: ResultCache | None) -> FluencyScorer | None:
+    """The generator's fluency scorer when lmcor fix would use it (the model loads on first use)."""
+    if not (settings.fluency and corrector and corrector.info.fluency_weights and can_score(spec)):
+        return None
+    scorer = fluency_scorer(open_generator(spec))
+    return cached_scorer(scorer, cache, gguf_id(spec.name)) if scorer else None
 
 
 def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache | None, env: Env) -> list[list[Candidate]]:

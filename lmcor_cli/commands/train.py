@@ -9,8 +9,10 @@ from pathlib import Path
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.data import load_dataset, natural
-from lmcor_cli.engine_factory import resolve_device
-from lmcor_cli.generate.base import GeneratorSpec, check_generator, open_generator
+from lmcor_cli.candidates import FluencyScorer
+from lmcor_cli.engine_factory import can_score, resolve_device
+from lmcor_cli.errors import UsageError
+from lmcor_cli.generate.base import GeneratorSpec, check_generator, fluency_scorer, open_generator
 from lmcor_cli.progress import JobProgress
 from lmcor_cli.prompt import load_prompt
 from lmcor_cli.train.candidates import generate_candidates
@@ -157,32 +159,49 @@ def run_export(fit_dir: Path, spm_model: Path, out: Path, name: str, beam_size: 
     return 0
 
 
-def run_ranker(real: list[Path], skip: int, folder: Path, threads: int, env: Env) -> int:
-    """Score each held-out sentence's options with the corrector, then fit the rank weights."""
+def run_ranker(real: list[Path], skip: int, limit: int | None, folder: Path, fluency: bool, settings: Settings, env: Env) -> int:
+    """Score each held-out sentence's options with the corrector (and the generator's fluency),
+    then fit the rank weights: one set without fluency, one with."""
     from lmcor_cli.candidates import Candidate
     from lmcor_cli.correct import Corrector, inspect_corrector
-    from lmcor_cli.errors import UsageError
     from lmcor_cli.evaluate.systems import sentence_gleu
     from lmcor_cli.pool import corrector_pool
     from lmcor_cli.train.pairs import read_jsonl
+    from lmcor_cli.rank_features import FEATURES
     from lmcor_cli.train.ranker import fit_weights, store_weights
 
     info = inspect_corrector(folder)
-    records = [record for path in real for record in read_jsonl(path)][skip:]
+    records = [record for path in real for record in read_jsonl(path)][skip:][:limit]
     if not records:
         raise UsageError(f"no training sentences left after skipping {skip}")
-    corrector = Corrector(info, threads=threads)
+    corrector = Corrector(info, threads=settings.threads)
+    scorer = _fluency_scorer(settings) if fluency else None
     rows, gains = [], []
     with JobProgress(env, "ranker features", len(records)) as progress:
         for start in range(0, len(records), 256):
             chunk = records[start : start + 256]
             sources = [r["source"] for r in chunk]
             pools = [corrector_pool(r["source"], [Candidate(**c) for c in r["candidates"]]) for r in chunk]
-            for record, (options, features) in zip(chunk, corrector.option_rows(sources, pools, lints=True)):
+            for record, (options, features) in zip(chunk, corrector.option_rows(sources, pools, lints=True, fluency=scorer)):
                 rows.append(features)
                 gains.append([sentence_gleu(record["source"], o, record["references"]) for o in options])
             progress.advance(len(chunk))
-    weights = fit_weights(rows, gains)
-    store_weights(folder, weights)
+    weights = fit_weights(rows, gains, [name for name in FEATURES if name != "lm"])
+    fluency_weights = fit_weights(rows, gains, FEATURES) if scorer else None
+    store_weights(folder, weights, fluency_weights)
     env.stderr.print(f"lmcor: rank weights from {len(rows)} sentences → {folder / 'lmcor.json'}: {json.dumps(weights)}", markup=False)
+    if fluency_weights:
+        env.stderr.print(f"lmcor: with fluency: {json.dumps(fluency_weights)}", markup=False)
     return 0
+
+
+def _fluency_scorer(settings: Settings) -> FluencyScorer:
+    """The generator's fluency scorer, cached per text so an interrupted run resumes."""
+    from lmcor_cli.cache import ResultCache, cached_scorer
+    from lmcor_cli.models import cache_dir, gguf_id
+
+    spec = GeneratorSpec(name=settings.generator, prompt=load_prompt(0), threads=settings.threads)
+    scorer = fluency_scorer(open_generator(spec)) if can_score(spec) else None
+    if scorer is None:
+        raise UsageError(f"generator {settings.generator} cannot score fluency (servers and plugins cannot); use --no-fluency")
+    return cached_scorer(scorer, ResultCache(cache_dir() / "results.sqlite3"), gguf_id(spec.name))

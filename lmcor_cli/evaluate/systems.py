@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Sequence
 
-from lmcor_cli.candidates import Candidate
+from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.correct import Corrector
 from lmcor_cli.evaluate.gleu import gleu_from_stats, sentence_stats
 from lmcor_cli.pipeline import guard_reason
@@ -54,8 +54,9 @@ def vote_outputs(sources: Sequence[str], pools: Sequence[list[Candidate]]) -> li
     return outputs
 
 
-def corrector_outputs(corrector: Corrector, sources: Sequence[str], pools: Sequence[list[Candidate]] | None) -> list[str]:
+def corrector_outputs(corrector: Corrector, sources: Sequence[str], pools: Sequence[list[Candidate]] | None,
+                      fluency: FluencyScorer | None = None) -> list[str]:
     """The corrector on each source, with the cleaned pools (``None``: no candidates at all)."""
     cleaned = [corrector_pool(s, p) for s, p in zip(sources, pools)] if pools is not None else [[] for _ in sources]
-    proposals = corrector.correct(list(sources), cleaned)
+    proposals = corrector.correct(list(sources), cleaned, fluency)
     return [corrector_fallback(s, pool) if guard_reason(s, p) else p for s, p, pool in zip(sources, proposals, cleaned)]

@@ -6,17 +6,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from lmcor_cli.candidates import Candidate
+from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.errors import ModelError
 from lmcor_cli.prompt import FewShotPrompt
 
 
 class Generator(Protocol):
-    """Proposes up to ``k`` rewrites per sentence, the greedy one first."""
+    """Proposes up to ``k`` rewrites per sentence, the greedy one first.
+
+    A generator may also offer ``log_likelihoods(texts) -> list[float]`` (the in-process
+    llama.cpp one does): rank mode then weighs how fluent the model finds each option."""
 
     id: str
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]: ...
+
+
+def fluency_scorer(generator: Generator) -> FluencyScorer | None:
+    return getattr(generator, "log_likelihoods", None)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,10 @@ from lmcor_cli.silence import silenced
 N_CTX = 8192
 N_BATCH = 2048
 MAX_SEQUENCES = 64
+MAX_SCORED_TOKENS = 256  # a sentence's fluency score needs no more
+# Scoring needs logits at every token, and llama.cpp keeps a buffer of vocabulary-sized rows
+# for them: 128 rows of Gemma 3's 262k-entry vocabulary are 134 MB.
+SCORE_BATCH_TOKENS = 128
 
 
 @dataclass
@@ -53,16 +57,24 @@ class LlamaCppGenerator:
         self.load_s = 0.0  # model load + few-shot prefix, for `lmcor bench`
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
+        session = self._open()
+        results: list[list[Candidate]] = []
+        for group in _groups(list(sentences), k, session):
+            results.extend(session.decode_group(group, k, self.spec.temperature))
+        return results
+
+    def log_likelihoods(self, texts: Sequence[str]) -> list[float]:
+        """Each text's summed token log-probability under the model, with no prompt: a fluency
+        score that rank mode weighs (see ``rank_features``)."""
+        return self._open().log_likelihoods(list(texts))
+
+    def _open(self) -> _Session:
         if self._session is None:
             started = time.perf_counter()
             self._session = _Session(self.path, self.spec)
             self._session.set_prefix(self.spec.prompt.prefix)
             self.load_s = time.perf_counter() - started
-        session = self._session
-        results: list[list[Candidate]] = []
-        for group in _groups(list(sentences), k, session):
-            results.extend(session.decode_group(group, k, self.spec.temperature))
-        return results
+        return self._session
 
     def close(self) -> None:
         if self._session is not None:
@@ -87,6 +99,20 @@ def _groups(sentences: list[str], k: int, session: _Session) -> Iterator[list[st
         group.append(sentence)
         cells += need
         suffixes += suffix
+    if group:
+        yield group
+
+
+def _score_groups(tokenized: list[list[int]]) -> Iterator[list[list[int]]]:
+    """Texts to score, in batches within llama.cpp's token and sequence limits."""
+    group: list[list[int]] = []
+    size = 0
+    for tokens in tokenized:
+        if group and (size + len(tokens) > SCORE_BATCH_TOKENS or len(group) >= MAX_SEQUENCES - 1):
+            yield group
+            group, size = [], 0
+        group.append(tokens)
+        size += len(tokens)
     if group:
         yield group
 
@@ -219,6 +245,41 @@ class _Session:
             ]
             for group in sequences
         ]
+
+    def log_likelihoods(self, texts: list[str]) -> list[float]:
+        """Scores texts in batches, each in its own sequence from position 0 (the few-shot
+        prefix in sequence 0 is untouched); logits are read for every token but the last."""
+        import numpy as np
+
+        llama = self.llama
+        n_vocab = llama.llama_vocab_n_tokens(self.vocab)
+        tokenized = [self.tokenize(text, add_bos=True)[:MAX_SCORED_TOKENS] for text in texts]
+        scores: list[float] = []
+        for group in _score_groups(tokenized):
+            entries: list[tuple[int, int, tuple[int, ...], bool]] = []
+            starts = []
+            for seq_id, tokens in enumerate(group, start=1):
+                starts.append(len(entries))
+                entries.extend((t, n, (seq_id,), n < len(tokens) - 1) for n, t in enumerate(tokens))
+            try:
+                self._fill(entries)
+                self._decode()
+                for start, tokens in zip(starts, group):
+                    if len(tokens) < 2:
+                        scores.append(0.0)
+                        continue
+                    logits = np.stack([
+                        np.ctypeslib.as_array(llama.llama_get_logits_ith(self.ctx, start + n), shape=(n_vocab,))
+                        for n in range(len(tokens) - 1)
+                    ])
+                    peak = logits.max(axis=1)
+                    normaliser = peak + np.log(np.exp(logits - peak[:, None]).sum(axis=1))
+                    chosen = logits[np.arange(len(tokens) - 1), tokens[1:]]
+                    scores.append(float((chosen - normaliser).sum()))
+            finally:
+                for seq_id in range(1, len(group) + 1):
+                    llama.llama_memory_seq_rm(self.memory, seq_id, -1, -1)
+        return scores
 
     def _accept(self, sequence: _Sequence, token: int) -> None:
         if self.llama.llama_vocab_is_eog(self.vocab, token):

@@ -20,18 +20,20 @@ STEPS = 800
 LEARNING_RATE = 0.5
 
 
-def fit_weights(rows: Sequence[Sequence[dict[str, float]]], gains: Sequence[Sequence[float]]) -> dict[str, float]:
+def fit_weights(rows: Sequence[Sequence[dict[str, float]]], gains: Sequence[Sequence[float]],
+                names: Sequence[str] = FEATURES) -> dict[str, float]:
+    """Weights for the named features (raw units)."""
     import numpy as np
 
     # A sentence's softmax ignores what all its options share, so features are centred per
     # sentence before scaling: the scale (and so the L2 pull) then reflects the differences
     # between options, not between sentences (+0.06 GLEU on JFLEG dev).
-    features = [np.array([[row[name] for name in FEATURES] for row in sentence]) for sentence in rows]
+    features = [np.array([[row[name] for name in names] for row in sentence]) for sentence in rows]
     features = [f - f.mean(0, keepdims=True) for f in features]
     stacked = np.concatenate(features)
     mean, scale = stacked.mean(0), stacked.std(0) + 1e-6
     width = max(len(f) for f in features)
-    x = np.zeros((len(features), width, len(FEATURES)))
+    x = np.zeros((len(features), width, len(names)))
     target = np.zeros((len(features), width))
     mask = np.full((len(features), width), -1e9)
     for i, (f, g) in enumerate(zip(features, gains)):
@@ -40,19 +42,23 @@ def fit_weights(rows: Sequence[Sequence[dict[str, float]]], gains: Sequence[Sequ
         x[i, : len(f)] = (f - mean) / scale
         target[i, : len(f)] = best / best.sum()
         mask[i, : len(f)] = 0.0
-    w = np.zeros(len(FEATURES))
+    w = np.zeros(len(names))
     for _ in range(STEPS):
         z = x @ w + mask
         p = np.exp(z - z.max(1, keepdims=True))
         p /= p.sum(1, keepdims=True)
         w -= LEARNING_RATE * (L2 * w + np.einsum("nm,nmd->d", p - target, x) / len(features))
-    return {name: round(float(weight / s), 6) for name, weight, s in zip(FEATURES, w, scale)}
+    return {name: round(float(weight / s), 6) for name, weight, s in zip(names, w, scale)}
 
 
-def store_weights(folder: Path, weights: dict[str, float]) -> None:
-    """Write the weights into ``lmcor.json`` and refresh ``SHA256SUMS`` (each file replaced atomically)."""
+def store_weights(folder: Path, weights: dict[str, float], fluency_weights: dict[str, float] | None = None) -> None:
+    """Write the weights into ``lmcor.json`` and refresh ``SHA256SUMS`` (each file replaced atomically).
+    Without a fluency set, an old one is dropped: it belonged to other weights."""
     meta = json.loads((folder / "lmcor.json").read_text(encoding="utf-8"))
     meta["rank_weights"] = weights
+    meta.pop("fluency_weights", None)
+    if fluency_weights:
+        meta["fluency_weights"] = fluency_weights
     with atomic_writer(folder / "lmcor.json") as out:
         out.write(json.dumps(meta, indent=2).encode())
     sums = folder / "SHA256SUMS"
