@@ -13,10 +13,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lmcor_cli.candidates import Candidate
+from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.errors import ModelError
-from lmcor_cli.candidates import FluencyScorer
-from lmcor_cli.rank_features import DEFAULT_WEIGHTS, FEATURES, best_option, needs_fluency, needs_lints, option_features
+from lmcor_cli.rank_features import (
+    DEFAULT_WEIGHTS,
+    FEATURES,
+    best_option,
+    needs_fluency,
+    needs_lints,
+    option_features,
+)
 
 INPUT_FORMAT = 1
 SEPARATOR = "<sep>"

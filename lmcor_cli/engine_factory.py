@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lmcor_cli.cache import ResultCache
+from lmcor_cli.cache import ResultCache, cached_scorer
+from lmcor_cli.candidates import FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.correct import Corrector, CorrectorInfo, inspect_corrector
 from lmcor_cli.errors import UsageError
-from lmcor_cli.generate.base import PLUGIN_PREFIX, GeneratorSpec, check_generator, generator_id, is_server, open_generator
-from lmcor_cli.models import cache_dir, default_corrector
+from lmcor_cli.generate.base import (
+    PLUGIN_PREFIX,
+    GeneratorSpec,
+    check_generator,
+    fluency_scorer,
+    generator_id,
+    is_server,
+    open_generator,
+)
+from lmcor_cli.models import cache_dir, default_corrector, gguf_id
 from lmcor_cli.pipeline import Engine
 from lmcor_cli.prompt import load_prompt
 
@@ -44,6 +53,13 @@ def corrector_info(settings: Settings) -> CorrectorInfo | None:
 def can_score(spec: GeneratorSpec) -> bool:
     """Servers and plugins propose candidates only; the llama.cpp generator also scores texts."""
     return not (is_server(spec.name) or spec.name.startswith(PLUGIN_PREFIX))
+
+
+def cached_fluency(spec: GeneratorSpec, cache: ResultCache | None) -> FluencyScorer | None:
+    """The in-process generator's fluency scorer, asked once per text and model across runs
+    (``eval`` and ``train ranker`` score thousands of options); ``None`` where it cannot score."""
+    scorer = fluency_scorer(open_generator(spec)) if can_score(spec) else None
+    return cached_scorer(scorer, cache, gguf_id(spec.name)) if scorer else None
 
 
 def build_engine(settings: Settings, env: Env) -> Engine:

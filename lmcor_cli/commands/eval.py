@@ -7,23 +7,34 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from lmcor_cli.cache import ResultCache, cache_key, cached_scorer
+from lmcor_cli.cache import ResultCache, cache_key
 from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.correct import Corrector
 from lmcor_cli.data import Example, load_dataset, natural
-from lmcor_cli.engine_factory import can_score, corrector_info, resolve_device
+from lmcor_cli.engine_factory import cached_fluency, corrector_info, resolve_device
 from lmcor_cli.errors import UsageError
 from lmcor_cli.evaluate import systems as S
 from lmcor_cli.evaluate.gleu import corpus_gleu
 from lmcor_cli.evaluate.m2 import corpus_m2, edits_from_reference
-from lmcor_cli.evaluate.report import SystemResult, as_json, plot, print_table, require_matplotlib
+from lmcor_cli.evaluate.report import (
+    SystemResult,
+    as_json,
+    plot,
+    print_table,
+    require_matplotlib,
+)
 from lmcor_cli.evaluate.tokens import is_tokenized, tokenize
-from lmcor_cli.generate.base import GeneratorSpec, check_generator, fluency_scorer, generator_id, open_generator
+from lmcor_cli.generate.base import (
+    GeneratorSpec,
+    check_generator,
+    generator_id,
+    open_generator,
+)
 from lmcor_cli.generate.harper import available as harper_available
 from lmcor_cli.generate.harper import harper_fix
-from lmcor_cli.models import cache_dir, gguf_id
+from lmcor_cli.models import cache_dir
 from lmcor_cli.progress import JobProgress
 from lmcor_cli.prompt import load_prompt
 
@@ -141,10 +152,9 @@ def _per_prompt(name: str, pools: dict[int, list[list[Candidate]]], make, score)
 def _fluency(settings: Settings, spec: GeneratorSpec, corrector: Corrector | None,
              cache: ResultCache | None) -> FluencyScorer | None:
     """The generator's fluency scorer when lmcor fix would use it (the model loads on first use)."""
-    if not (settings.fluency and corrector and corrector.info.fluency_weights and can_score(spec)):
+    if not (settings.fluency and corrector and corrector.info.fluency_weights):
         return None
-    scorer = fluency_scorer(open_generator(spec))
-    return cached_scorer(scorer, cache, gguf_id(spec.name)) if scorer else None
+    return cached_fluency(spec, cache)
 
 
 def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache | None, env: Env) -> list[list[Candidate]]:

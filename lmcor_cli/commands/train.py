@@ -6,13 +6,13 @@ import json
 import time
 from pathlib import Path
 
+from lmcor_cli.candidates import FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.data import load_dataset, natural
-from lmcor_cli.candidates import FluencyScorer
-from lmcor_cli.engine_factory import can_score, resolve_device
+from lmcor_cli.engine_factory import cached_fluency, resolve_device
 from lmcor_cli.errors import UsageError
-from lmcor_cli.generate.base import GeneratorSpec, check_generator, fluency_scorer, open_generator
+from lmcor_cli.generate.base import GeneratorSpec, check_generator, open_generator
 from lmcor_cli.progress import JobProgress
 from lmcor_cli.prompt import load_prompt
 from lmcor_cli.train.candidates import generate_candidates
@@ -49,7 +49,11 @@ def _prefixed(path: Path):  # type: ignore[no-untyped-def]
 def run_synth(clean_files: list[Path], data: list[Path], pair_files: list[Path], use_stdlib: bool,
               out: Path, n: int, seed: int, env: Env) -> int:
     from lmcor_cli.train.pairs import is_dev
-    from lmcor_cli.train.synth import read_clean, stdlib_docstring_sentences, write_synth
+    from lmcor_cli.train.synth import (
+        read_clean,
+        stdlib_docstring_sentences,
+        write_synth,
+    )
 
     sentences: list[str] = list(read_clean(clean_files))
     for path in data:
@@ -166,8 +170,8 @@ def run_ranker(real: list[Path], skip: int, limit: int | None, folder: Path, flu
     from lmcor_cli.correct import Corrector, inspect_corrector
     from lmcor_cli.evaluate.systems import sentence_gleu
     from lmcor_cli.pool import corrector_pool
-    from lmcor_cli.train.pairs import read_jsonl
     from lmcor_cli.rank_features import FEATURES
+    from lmcor_cli.train.pairs import read_jsonl
     from lmcor_cli.train.ranker import fit_weights, store_weights
 
     info = inspect_corrector(folder)
@@ -197,11 +201,11 @@ def run_ranker(real: list[Path], skip: int, limit: int | None, folder: Path, flu
 
 def _fluency_scorer(settings: Settings) -> FluencyScorer:
     """The generator's fluency scorer, cached per text so an interrupted run resumes."""
-    from lmcor_cli.cache import ResultCache, cached_scorer
-    from lmcor_cli.models import cache_dir, gguf_id
+    from lmcor_cli.cache import ResultCache
+    from lmcor_cli.models import cache_dir
 
     spec = GeneratorSpec(name=settings.generator, prompt=load_prompt(0), threads=settings.threads)
-    scorer = fluency_scorer(open_generator(spec)) if can_score(spec) else None
+    scorer = cached_fluency(spec, ResultCache(cache_dir() / "results.sqlite3"))
     if scorer is None:
         raise UsageError(f"generator {settings.generator} cannot score fluency (servers and plugins cannot); use --no-fluency")
-    return cached_scorer(scorer, ResultCache(cache_dir() / "results.sqlite3"), gguf_id(spec.name))
+    return scorer
