@@ -2,8 +2,9 @@
 
 Keyed by everything that determines the output: generator, corrector, prompt version,
 number of candidates and the sentence.  Raw candidate pools and the generator's fluency
-scores are kept too, for the commands that need thousands of them.  WAL mode and a busy timeout let two runs share
-it; a corrupt file is moved aside and rebuilt with a notice rather than crashing.
+scores are kept too, for the commands that need thousands of them.  WAL mode and a busy
+timeout let two runs share it; a corrupt file is moved aside and rebuilt with a notice
+rather than crashing.
 """
 
 from __future__ import annotations

@@ -55,6 +55,12 @@ def can_score(spec: GeneratorSpec) -> bool:
     return not (is_server(spec.name) or spec.name.startswith(PLUGIN_PREFIX))
 
 
+def fluency_applies(settings: Settings, info: CorrectorInfo | None, spec: GeneratorSpec) -> bool:
+    """Whether rank mode uses the generator's fluency scores: asked for, a fluency weight set
+    in the corrector folder, and a generator that can score."""
+    return bool(settings.fluency and info and info.fluency_weights and can_score(spec))
+
+
 def cached_fluency(spec: GeneratorSpec, cache: ResultCache | None) -> FluencyScorer | None:
     """The in-process generator's fluency scorer, asked once per text and model across runs
     (``eval`` and ``train ranker`` score thousands of options); ``None`` where it cannot score."""
@@ -80,8 +86,7 @@ def build_engine(settings: Settings, env: Env) -> Engine:
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
     # Constructing a Corrector loads nothing; the model is read on its first batch.
     corrector = Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size) if info else None
-    # Only an in-process GGUF generator scores fluency; the cache key says whether it was used.
-    fluency = bool(settings.fluency and info and info.fluency_weights and can_score(spec))
+    fluency = fluency_applies(settings, info, spec)  # the cache key says whether it was used
     return Engine(
         make_generator=lambda: open_generator(spec, warn=env.warn),
         make_corrector=lambda: corrector,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from lmcor_cli.generate import harper
 
 FEATURES = ("logprob", "logprob_mean", "is_source", "from_rule", "length_change", "lints", "lints_added", "lm")
-DEFAULT_WEIGHTS = {"logprob": 1.0}
+DEFAULT_WEIGHTS = {"logprob": 1.0}  # a corrector exported without a learned ranker: the likeliest option wins
 
 
 def lint_count(text: str) -> int:

@@ -13,7 +13,7 @@ from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.correct import Corrector
 from lmcor_cli.data import Example, load_dataset, natural
-from lmcor_cli.engine_factory import cached_fluency, corrector_info, resolve_device
+from lmcor_cli.engine_factory import cached_fluency, corrector_info, fluency_applies, resolve_device
 from lmcor_cli.errors import UsageError
 from lmcor_cli.evaluate import systems as S
 from lmcor_cli.evaluate.gleu import corpus_gleu
@@ -152,9 +152,7 @@ def _per_prompt(name: str, pools: dict[int, list[list[Candidate]]], make, score)
 def _fluency(settings: Settings, spec: GeneratorSpec, corrector: Corrector | None,
              cache: ResultCache | None) -> FluencyScorer | None:
     """The generator's fluency scorer when lmcor fix would use it (the model loads on first use)."""
-    if not (settings.fluency and corrector and corrector.info.fluency_weights):
-        return None
-    return cached_fluency(spec, cache)
+    return cached_fluency(spec, cache) if fluency_applies(settings, corrector.info if corrector else None, spec) else None
 
 
 def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache | None, env: Env) -> list[list[Candidate]]:
