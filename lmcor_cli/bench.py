@@ -23,10 +23,9 @@ from pathlib import Path
 
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
-from lmcor_cli.engine_factory import build_engine, resolve_device
-from lmcor_cli.generate.base import GeneratorSpec, open_generator
+from lmcor_cli.engine_factory import build_engine, generator_spec, resolve_device
+from lmcor_cli.generate.base import open_generator
 from lmcor_cli.pipeline import fix_document
-from lmcor_cli.prompt import load_prompt
 from lmcor_cli.segment import iter_chunks, paragraphs, syntax_for
 
 SAMPLE = "bench.md"
@@ -71,8 +70,7 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env) -> dict[s
     close = getattr(engine.generator, "close", None)
     if close:
         close()  # one model in memory at a time
-    spec = GeneratorSpec(name=settings.generator, prompt=load_prompt(settings.prompt_variant), threads=settings.threads,
-                         device=resolve_device(settings.device, env))
+    spec = generator_spec(settings, resolve_device(settings.device, env))
     raw = open_generator(spec)
     raw.candidates(["Warm up the model ."], 1)
     raw_started = time.perf_counter()

@@ -74,6 +74,7 @@ def fix(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Requests in flight to a generator server (default 4).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
     fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="Let the corrector also weigh how fluent the generator finds each option (default; --no-fluency is about twice as fast, a little less accurate).", show_default=False)] = None,
+    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="Let the generator read each sentence after Harper's fixes (default, when Harper is installed: a small model then fixes grammar instead of misspellings).", show_default=False)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain what is kept and why, on stderr.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
 ) -> None:
@@ -98,6 +99,7 @@ def fix(
             cache=False if no_cache else None,
             jobs=jobs,
             fluency=fluency,
+            rules_first=rules_first,
         )
     except LmcorError as exc:
         env.error(str(exc))
@@ -124,6 +126,7 @@ def evaluate(
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not reuse cached candidate pools.")] = False,
     fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
+    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix'.", show_default=False)] = None,
 ) -> None:
     """Score systems on GEC data: GLEU (JFLEG procedure) and M2 precision/recall/F0.5."""
     from lmcor_cli.commands.eval import run_eval
@@ -136,7 +139,7 @@ def evaluate(
 
     def action() -> int:
         settings = _settings(generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
-                             cache=False if no_cache else None, fluency=fluency)
+                             cache=False if no_cache else None, fluency=fluency, rules_first=rules_first)
         return run_eval(data, chosen, limit, prompts, candidates, output_format, plot_path, hypotheses, settings, env)
 
     raise typer.Exit(_guarded(env, action))
@@ -151,6 +154,7 @@ def bench(
     corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
     fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
+    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix'.", show_default=False)] = None,
 ) -> None:
     """Time the fix pipeline (cache off) and raw llama.cpp generation on the same sentences."""
     import json
@@ -163,7 +167,8 @@ def bench(
         raise typer.Exit(2)
 
     def action() -> int:
-        settings = _settings(generator=generator, corrector=corrector, threads=threads, fluency=fluency)
+        settings = _settings(generator=generator, corrector=corrector, threads=threads, fluency=fluency,
+                             rules_first=rules_first)
         report = run_bench(file, candidates, settings, env)
         if output_format == "json":
             print(json.dumps(report))
@@ -219,12 +224,13 @@ def train_candidates(
     prompts: Annotated[int, typer.Option("--prompts", help="Prompt variants to rotate over (0 = the inference prompt).")] = 3,
     generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the generator.")] = None,
+    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix' (train with what inference uses).", show_default=False)] = None,
 ) -> None:
     """Run the generator over training sources; store K candidates per sentence (resumable)."""
     from lmcor_cli.commands.train import run_candidates
 
     env = Env()
-    settings = _settings(generator=generator, threads=threads)
+    settings = _settings(generator=generator, threads=threads, rules_first=rules_first)
     raise typer.Exit(_guarded(env, lambda: run_candidates(data, out, candidates, prompts, settings, env)))
 
 

@@ -68,6 +68,18 @@ def cached_fluency(spec: GeneratorSpec, cache: ResultCache | None) -> FluencySco
     return cached_scorer(scorer, cache, gguf_id(spec.name)) if scorer else None
 
 
+def generator_spec(settings: Settings, device: str = "cpu", prompt_variant: int | None = None) -> GeneratorSpec:
+    """The generator the settings name, with a prompt variant (default: the configured one)."""
+    return GeneratorSpec(
+        name=settings.generator,
+        prompt=load_prompt(settings.prompt_variant if prompt_variant is None else prompt_variant),
+        threads=settings.threads,
+        device=device,
+        jobs=settings.jobs,
+        rules_first=settings.rules_first,
+    )
+
+
 def build_engine(settings: Settings, env: Env) -> Engine:
     """Check what can be checked cheaply now (files exist, formats match); load later."""
     if settings.candidates is not None and not 1 <= settings.candidates <= 16:
@@ -75,13 +87,7 @@ def build_engine(settings: Settings, env: Env) -> Engine:
     device = resolve_device(settings.device, env)
     info = corrector_info(settings)
     k = settings.candidates or (DEFAULT_CANDIDATES_WITH_CORRECTOR if info else 1)
-    spec = GeneratorSpec(
-        name=settings.generator,
-        prompt=load_prompt(settings.prompt_variant),
-        threads=settings.threads,
-        device=device,
-        jobs=settings.jobs,
-    )
+    spec = generator_spec(settings, device)
     check_generator(spec)
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
     # Constructing a Corrector loads nothing; the model is read on its first batch.

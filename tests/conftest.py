@@ -47,3 +47,4 @@ def run_lmcor(*args: str, input: bytes | None = None, cwd: Path | None = None, e
 
 RULES = "py:generators:Rules"
 HOSTILE = "py:generators:Hostile"
+ECHO = "py:generators:Echo"

@@ -85,3 +85,13 @@ class Hostile:
                 )
             pools.append([Candidate(text, "greedy" if i == 0 else "sample") for i, text in enumerate(outputs)])
         return pools
+
+
+class Echo:
+    """Proposes the sentence it was given: shows a test what the generator read."""
+
+    def __init__(self, spec: object = None):
+        self.id = "test-echo"
+
+    def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
+        return [[Candidate(sentence, "greedy")] for sentence in sentences]

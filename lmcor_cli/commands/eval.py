@@ -13,7 +13,7 @@ from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.correct import Corrector
 from lmcor_cli.data import Example, load_dataset, natural
-from lmcor_cli.engine_factory import cached_fluency, corrector_info, fluency_applies, resolve_device
+from lmcor_cli.engine_factory import cached_fluency, corrector_info, fluency_applies, generator_spec, resolve_device
 from lmcor_cli.errors import UsageError
 from lmcor_cli.evaluate import systems as S
 from lmcor_cli.evaluate.gleu import corpus_gleu
@@ -55,7 +55,7 @@ def run_eval(
     device = resolve_device(settings.device, env)
     info = corrector_info(settings) if set(systems) & S.NEEDS_CORRECTOR else None
     corrector = Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size) if info else None
-    spec = GeneratorSpec(name=settings.generator, prompt=load_prompt(0), threads=settings.threads, device=device)
+    spec = generator_spec(settings, device, prompt_variant=0)
     if set(systems) & S.NEEDS_POOLS:
         check_generator(spec)
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None

@@ -10,22 +10,16 @@ from lmcor_cli.candidates import FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.data import load_dataset, natural
-from lmcor_cli.engine_factory import cached_fluency, resolve_device
+from lmcor_cli.engine_factory import cached_fluency, generator_spec, resolve_device
 from lmcor_cli.errors import UsageError
-from lmcor_cli.generate.base import GeneratorSpec, check_generator, open_generator
+from lmcor_cli.generate.base import check_generator, open_generator
 from lmcor_cli.progress import JobProgress
-from lmcor_cli.prompt import load_prompt
 from lmcor_cli.train.candidates import generate_candidates
 
 
 def run_candidates(data: list[Path], out: Path, k: int, variants: int, settings: Settings, env: Env) -> int:
     examples = [example for path in data for example in _prefixed(path)]
-    spec = GeneratorSpec(
-        name=settings.generator,
-        prompt=load_prompt(0),
-        threads=settings.threads,
-        device=resolve_device(settings.device, env),
-    )
+    spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
     check_generator(spec)
     started = time.perf_counter()
     with JobProgress(env, "candidates", len(examples)) as progress:
@@ -204,7 +198,7 @@ def _fluency_scorer(settings: Settings) -> FluencyScorer:
     from lmcor_cli.cache import ResultCache
     from lmcor_cli.models import cache_dir
 
-    spec = GeneratorSpec(name=settings.generator, prompt=load_prompt(0), threads=settings.threads)
+    spec = generator_spec(settings, prompt_variant=0)
     scorer = cached_fluency(spec, ResultCache(cache_dir() / "results.sqlite3"))
     if scorer is None:
         raise UsageError(f"generator {settings.generator} cannot score fluency (servers and plugins cannot); use --no-fluency")

@@ -36,6 +36,15 @@ class GeneratorSpec:
     device: str = "cpu"
     temperature: float = 0.6
     jobs: int = 4  # requests in flight, for server generators
+    rules_first: bool = True  # a model generator reads each sentence after Harper's fixes
+
+    @property
+    def reads_rules_fixes(self) -> bool:
+        """Rules first: for a model (GGUF or server; a plugin reads what the user wrote),
+        where Harper (an optional extra) is installed."""
+        from lmcor_cli.generate.harper import available
+
+        return self.rules_first and not self.name.startswith(PLUGIN_PREFIX) and available()
 
 
 PLUGIN_PREFIX = "py:"
@@ -51,8 +60,17 @@ def open_generator(spec: GeneratorSpec, warn: Callable[[str], None] = lambda mes
     ``py:package.module:factory`` names a Python plugin: ``factory(spec)`` returns any
     object with ``id`` and ``candidates()`` (a rule-based system, a test double, ...).
     """
+    generator = _open_model(spec, warn)
+    if spec.reads_rules_fixes:
+        from lmcor_cli.generate.rules_first import RulesFirst
+
+        return RulesFirst(generator)
+    return generator
+
+
+def _open_model(spec: GeneratorSpec, warn: Callable[[str], None]) -> Generator:
     if spec.name.startswith(PLUGIN_PREFIX):
-        return load_plugin(spec.name)(spec)
+        return load_plugin(spec.name)(spec)  # type: ignore[no-any-return]
     if is_server(spec.name):
         from lmcor_cli.generate.openai import OpenAIGenerator
 
@@ -89,4 +107,4 @@ def generator_id(spec: GeneratorSpec) -> str:
     from lmcor_cli.models import gguf_id
 
     model = spec.name if spec.name.startswith(PLUGIN_PREFIX) or is_server(spec.name) else gguf_id(spec.name)
-    return f"{model}|{spec.prompt.id}|t={spec.temperature}"
+    return f"{model}|{spec.prompt.id}|t={spec.temperature}" + ("|rules-first" if spec.reads_rules_fixes else "")

@@ -1,0 +1,73 @@
+"""A model generator reads each sentence after Harper's fixes (rules first), unless told not to."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ECHO, run_lmcor
+from fake_server import FaultServer
+from generators import Echo
+
+from lmcor_cli.config import Settings
+from lmcor_cli.engine_factory import generator_spec
+from lmcor_cli.generate.base import generator_id, open_generator
+from lmcor_cli.generate.harper import harper_fix
+from lmcor_cli.generate.rules_first import RulesFirst
+
+MISSPELT = "I recieved the leter yesterday and I will answer it tomorow."
+
+
+@pytest.fixture
+def server():
+    srv = FaultServer()
+    yield srv
+    srv.stop()
+
+
+def _sentences_sent(server: FaultServer) -> set[str]:
+    return {re.findall(r"Sentence: (.*)\nCorrected:$", body["prompt"])[-1] for body in server.bodies}
+
+
+def test_the_wrapped_generator_reads_harpers_fix():
+    fixed = harper_fix(MISSPELT, frequent_spelling=True)
+    assert fixed != MISSPELT  # Harper must find something here, or the test proves nothing
+    echo = RulesFirst(Echo())
+    assert echo.candidates([MISSPELT], 1)[0][0].text == fixed
+    assert echo.id == "test-echo"  # everything else is the wrapped generator's own
+
+
+def test_a_plugin_reads_what_the_user_wrote():
+    echo = open_generator(generator_spec(Settings(generator=ECHO)))
+    assert echo.candidates([MISSPELT], 1)[0][0].text == MISSPELT
+
+
+def test_the_cache_key_says_whether_rules_came_first():
+    url = "http://127.0.0.1:9/v1"
+    with_rules = generator_id(generator_spec(Settings(generator=url)))
+    without = generator_id(generator_spec(Settings(generator=url, rules_first=False)))
+    assert with_rules == without + "|rules-first"
+
+
+def test_fix_sends_the_server_harpers_fix(server):
+    result = run_lmcor("fix", "-", "-g", server.url("ok"), "--no-cache", "-k", "1", input=MISSPELT.encode())
+    assert result.returncode == 0, result.stderr
+    assert _sentences_sent(server) == {harper_fix(MISSPELT, frequent_spelling=True)}
+    assert result.stdout.decode().strip() == harper_fix(MISSPELT, frequent_spelling=True)
+
+
+def test_no_rules_first_sends_the_sentence_as_written(server):
+    result = run_lmcor("fix", "-", "-g", server.url("ok"), "--no-cache", "-k", "1", "--no-rules-first",
+                       input=MISSPELT.encode())
+    assert result.returncode == 0, result.stderr
+    assert _sentences_sent(server) == {MISSPELT}
+
+
+def test_rules_first_in_config(server, tmp_path):
+    (tmp_path / ".lmcor.toml").write_text("rules_first = false\n")
+    result = run_lmcor("fix", "-", "-g", server.url("ok"), "--no-cache", "-k", "1", input=MISSPELT.encode(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _sentences_sent(server) == {MISSPELT}
+    (tmp_path / ".lmcor.toml").write_text("rules_first = 'no'\n")
+    bad = run_lmcor("fix", "-", "-g", server.url("ok"), input=MISSPELT.encode(), cwd=tmp_path)
+    assert bad.returncode == 2 and b"'rules_first' must be true or false" in bad.stderr
