@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 from enum import Enum
 from typing import Annotated, Optional
@@ -358,14 +357,13 @@ def _guarded(env: Env, action) -> int:  # type: ignore[no-untyped-def]
         return 130
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main() -> None:
-    """Entry point.  SIGTERM unwinds like Ctrl-C so in-place writes clean up their temp files;
-    typer maps Ctrl-C to exit 130 and a closed stdout pipe to a quiet exit."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    """Entry point.  SIGTERM unwinds like Ctrl-C so in-place writes clean up their temp files
+    (and both are latched: see ``interrupt``); typer maps Ctrl-C to exit 130 and a closed
+    stdout pipe to a quiet exit."""
+    from lmcor_cli import interrupt
+
+    interrupt.install()
     app()
 
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from lmcor_cli import guard
+from lmcor_cli import guard, interrupt
 from lmcor_cli.cache import CachedResult, ResultCache, cache_key
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.correct import Corrector
@@ -237,6 +237,7 @@ def _flush(
 ) -> Iterator[Piece]:
     targets = [s for span in spans for s in span.sentences]
     outcomes = iter(engine.correct([s.text for s in targets]) if targets else [])
+    interrupt.check()
     on_sentences(len(targets))
     for span in spans:
         yield from _render(span, [(s, next(outcomes)) for s in span.sentences], notice)

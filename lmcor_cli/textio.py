@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from lmcor_cli import interrupt
 from lmcor_cli.errors import InputError
 
 STDIN_NAME = "<stdin>"
@@ -146,6 +147,7 @@ def atomic_writer(path: Path) -> Iterator[AtomicFile]:
                 os.fsync(handle.fileno())
         if not atomic.discarded:
             _copy_ownership_and_mode(target, temp)
+            interrupt.check()  # a stop request swallowed by native code still stops the rewrite
             os.replace(temp, target)
             _fsync_dir(target.parent)
     except OSError as exc:

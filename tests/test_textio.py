@@ -101,3 +101,25 @@ def test_stale_temp_from_a_dead_process_is_removed(tmp_path):
     unrelated.write_text("keep")
     remove_stale_temps(path)
     assert not stale.exists() and unrelated.exists()
+
+
+def test_a_swallowed_stop_request_still_stops_the_rewrite(tmp_path, monkeypatch):
+    """Native code (Harper, CTranslate2) can catch the exception a signal raises; the latched
+    request must still keep the original file."""
+    import signal
+
+    from lmcor_cli import interrupt
+
+    monkeypatch.setattr(interrupt, "_pending", None)
+    target = tmp_path / "doc.md"
+    target.write_text("original\n")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_writer(target) as out:
+            out.write(b"half of the new text")
+            try:
+                interrupt._on_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                pass  # as a native extension might
+            out.write(b" and the rest\n")
+    assert target.read_text() == "original\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.md"]

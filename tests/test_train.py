@@ -40,6 +40,18 @@ def test_candidates_stage_is_resumable(tmp_path):
     assert len(out.read_text().splitlines()) == 5
 
 
+def test_candidates_stage_refuses_to_resume_another_generators_file(tmp_path):
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"id": "1", "source": "This are one.", "references": ["This is one."]}) + "\n")
+    out = tmp_path / "cands.jsonl"
+    out.write_text(json.dumps({"id": "data:0", "source": "It have two.", "references": ["It has two."],
+                               "prompt": "gec-v1/0", "generator": "other-model|gec-v1/0|t=0.6", "candidates": []}) + "\n")
+    result = run_lmcor("train", "candidates", str(data), "-o", str(out), "-g", RULES, "-k", "2", "--prompts", "1")
+    assert result.returncode == 2
+    assert b"holds candidates from other-model|gec-v1/0|t=0.6, not test-rules" in result.stderr
+    assert len(out.read_text().splitlines()) == 1  # nothing appended
+
+
 def test_synth_from_learner_pairs_keeps_real_errors_and_the_dev_share_out(tmp_path):
     from lmcor_cli.train.pairs import is_dev
 

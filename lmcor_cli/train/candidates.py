@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from lmcor_cli.data import Example
+from lmcor_cli.errors import UsageError
 from lmcor_cli.generate.base import Generator, GeneratorSpec
 from lmcor_cli.prompt import load_prompt
 
@@ -38,6 +39,19 @@ def done_ids(path: Path) -> set[str]:
         with path.open("r+b") as handle:
             handle.truncate(good_bytes)
     return ids
+
+
+def check_same_generator(path: Path, prompt_id: str, generator_id: str) -> None:
+    """Refuse to resume a file begun by another generator (another model, temperature, or
+    rules first on/off): its pools would train the corrector on a mix."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record.get("prompt") == prompt_id and record.get("generator", generator_id) != generator_id:
+                raise UsageError(f"{path} holds candidates from {record['generator']}, not {generator_id}; "
+                                 "write to another --out, or resume with the same settings")
 
 
 def prompt_variant(example_id: str, variants: int) -> int:
@@ -69,6 +83,7 @@ def generate_candidates(
                 generators.clear()  # one model in memory at a time
                 generators[variant] = make_generator(replace(spec, prompt=load_prompt(variant)))
             generator = generators[variant]
+            check_same_generator(out, load_prompt(variant).id, generator.id)
             for start in range(0, len(group), BATCH):
                 batch = group[start : start + BATCH]
                 pools = generator.candidates([e.source for e in batch], k)
