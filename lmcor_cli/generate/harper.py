@@ -59,7 +59,10 @@ def _chosen_suggestion(lint, frequent_spelling: bool):  # type: ignore[no-untype
     return lint.suggestions[best_suggestion(lint.problem_text, replacements)]
 
 
+@lru_cache(maxsize=8192)
 def _harper_fix(text: str, frequent_spelling: bool) -> str:
+    """Cached: rules first fixes each sentence for the generator, and the pool then adds the
+    same fix of the source as a rule candidate."""
     linter = _linter()
     skipped: set[tuple[int, int, str]] = set()
     for _ in range(MAX_ROUNDS):

@@ -22,36 +22,37 @@ from lmcor_cli.prompt import load_prompt
 BATCH = 12
 
 
-def done_ids(path: Path) -> set[str]:
-    """Ids already written; a torn last line (a kill mid-write) is cut off."""
+def written(path: Path) -> tuple[set[str], dict[str, set[str]]]:
+    """Ids already written, and per prompt id the generators that wrote them;
+    a torn last line (a kill mid-write) is cut off."""
     if not path.exists():
-        return set()
-    ids = set()
+        return set(), {}
+    ids: set[str] = set()
+    makers: dict[str, set[str]] = {}
     good_bytes = 0
     with path.open("rb") as handle:
         for line in handle:
             try:
-                ids.add(json.loads(line)["id"])
+                record = json.loads(line)
+                ids.add(record["id"])
             except (ValueError, KeyError):
                 break
+            if "generator" in record:
+                makers.setdefault(record.get("prompt", ""), set()).add(record["generator"])
             good_bytes += len(line)
     if good_bytes < path.stat().st_size:
         with path.open("r+b") as handle:
             handle.truncate(good_bytes)
-    return ids
+    return ids, makers
 
 
-def check_same_generator(path: Path, prompt_id: str, generator_id: str) -> None:
+def check_same_generator(path: Path, makers: dict[str, set[str]], prompt_id: str, generator_id: str) -> None:
     """Refuse to resume a file begun by another generator (another model, temperature, or
     rules first on/off): its pools would train the corrector on a mix."""
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            if record.get("prompt") == prompt_id and record.get("generator", generator_id) != generator_id:
-                raise UsageError(f"{path} holds candidates from {record['generator']}, not {generator_id}; "
-                                 "write to another --out, or resume with the same settings")
+    others = sorted(makers.get(prompt_id, set()) - {generator_id})
+    if others:
+        raise UsageError(f"{path} holds candidates from {others[0]}, not {generator_id}; "
+                         "write to another --out, or resume with the same settings")
 
 
 def prompt_variant(example_id: str, variants: int) -> int:
@@ -69,7 +70,7 @@ def generate_candidates(
 ) -> int:
     """Append candidates for every example not yet in ``out``; return how many were added."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    done = done_ids(out)
+    done, makers = written(out)
     todo = [e for e in examples if e.id not in done]
     on_progress(len(examples) - len(todo))
     generators: dict[int, Generator] = {}
@@ -83,7 +84,7 @@ def generate_candidates(
                 generators.clear()  # one model in memory at a time
                 generators[variant] = make_generator(replace(spec, prompt=load_prompt(variant)))
             generator = generators[variant]
-            check_same_generator(out, load_prompt(variant).id, generator.id)
+            check_same_generator(out, makers, load_prompt(variant).id, generator.id)
             for start in range(0, len(group), BATCH):
                 batch = group[start : start + BATCH]
                 pools = generator.candidates([e.source for e in batch], k)
