@@ -224,13 +224,15 @@ def train_candidates(
     generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the generator.")] = None,
     rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix' (train with what inference uses).", show_default=False)] = None,
+    skip: Annotated[int, typer.Option("--skip", min=0, help="Leave out the first N sentences of the inputs (e.g. those a corrector already trained on).")] = 0,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Use at most N sentences after the skipped ones.")] = None,
 ) -> None:
     """Run the generator over training sources; store K candidates per sentence (resumable)."""
     from lmcor_cli.commands.train import run_candidates
 
     env = Env()
     settings = _settings(generator=generator, threads=threads, rules_first=rules_first)
-    raise typer.Exit(_guarded(env, lambda: run_candidates(data, out, candidates, prompts, settings, env)))
+    raise typer.Exit(_guarded(env, lambda: run_candidates(data, out, candidates, prompts, skip, limit, settings, env)))
 
 
 @train_app.command("synth")

@@ -40,6 +40,22 @@ def test_candidates_stage_is_resumable(tmp_path):
     assert len(out.read_text().splitlines()) == 5
 
 
+def test_candidates_stage_takes_a_slice_of_its_inputs(tmp_path):
+    """A held-out share for `train ranker`: the sentences after those a corrector trained on."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("".join(json.dumps({"id": str(i), "source": f"This are a{i}.", "references": [f"This is a{i}."]}) + "\n"
+                             for i in range(3)))
+    second.write_text("".join(json.dumps({"id": str(i), "source": f"This are b{i}.", "references": [f"This is b{i}."]}) + "\n"
+                              for i in range(3)))
+    out = tmp_path / "held-out.jsonl"
+    result = run_lmcor("train", "candidates", str(first), str(second), "-o", str(out), "-g", RULES, "-k", "1",
+                       "--skip", "2", "--limit", "3")
+    assert result.returncode == 0, result.stderr
+    assert sorted(json.loads(line)["id"] for line in out.read_text().splitlines()) == ["a:2", "b:0", "b:1"]
+    nothing = run_lmcor("train", "candidates", str(first), "-o", str(out), "-g", RULES, "--skip", "3")
+    assert nothing.returncode == 2 and b"no sentences left after skipping 3" in nothing.stderr
+
+
 def test_candidates_stage_refuses_to_resume_another_generators_file(tmp_path):
     data = tmp_path / "data.jsonl"
     data.write_text(json.dumps({"id": "1", "source": "This are one.", "references": ["This is one."]}) + "\n")

@@ -17,8 +17,13 @@ from lmcor_cli.progress import JobProgress
 from lmcor_cli.train.candidates import generate_candidates
 
 
-def run_candidates(data: list[Path], out: Path, k: int, variants: int, settings: Settings, env: Env) -> int:
-    examples = [example for path in data for example in _prefixed(path)]
+def run_candidates(data: list[Path], out: Path, k: int, variants: int, skip: int, limit: int | None,
+                   settings: Settings, env: Env) -> int:
+    """``skip``/``limit`` select a slice of the inputs in their order: a held-out share for
+    ``train ranker`` comes from the same file as the corrector's training sentences."""
+    examples = [example for path in data for example in _prefixed(path)][skip:][:limit]
+    if not examples:
+        raise UsageError(f"no sentences left after skipping {skip}")
     spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
     check_generator(spec)
     started = time.perf_counter()
