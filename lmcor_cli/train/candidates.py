@@ -73,18 +73,15 @@ def generate_candidates(
     done, makers = written(out)
     todo = [e for e in examples if e.id not in done]
     on_progress(len(examples) - len(todo))
-    generators: dict[int, Generator] = {}
     added = 0
     with out.open("a", encoding="utf-8") as handle:
         for variant in range(variants):
             group = [e for e in todo if prompt_variant(e.id, variants) == variant]
             if not group:
                 continue
-            if variant not in generators:
-                generators.clear()  # one model in memory at a time
-                generators[variant] = make_generator(replace(spec, prompt=load_prompt(variant)))
-            generator = generators[variant]
-            check_same_generator(out, makers, load_prompt(variant).id, generator.id)
+            prompt = load_prompt(variant)
+            generator = make_generator(replace(spec, prompt=prompt))
+            check_same_generator(out, makers, prompt.id, generator.id)
             for start in range(0, len(group), BATCH):
                 batch = group[start : start + BATCH]
                 pools = generator.candidates([e.source for e in batch], k)
@@ -93,7 +90,7 @@ def generate_candidates(
                         "id": example.id,
                         "source": example.source,
                         "references": example.references,
-                        "prompt": load_prompt(variant).id,
+                        "prompt": prompt.id,
                         "generator": generator.id,
                         "candidates": [c.to_json() for c in pool],
                     }
@@ -101,4 +98,5 @@ def generate_candidates(
                 handle.flush()
                 added += len(batch)
                 on_progress(len(batch))
+            del generator  # one model in memory at a time: the next variant loads its own
     return added
