@@ -94,17 +94,20 @@ def render_aligned(src_words: list[str], seps: list[str], out_words: list[str]) 
 
     Separators holding a line break are never dropped: each is moved to the output
     boundary nearest its old place, so hard-wrapped lines and blockquote markers keep
-    their structure even when words around them change.
+    their structure even when words around them change.  A rewrite with fewer boundaries
+    than the source has line breaks cannot keep them all: the source is returned.
     """
     if not out_words:
         return ""
     matcher = difflib.SequenceMatcher(None, src_words, out_words, autojunk=False)
     out_seps: list[str | None] = [None] * (len(out_words) - 1)
+    aligned: set[int] = set()  # indices of the source separators an equal run already placed
     boundary_of_src: list[int] = [0] * len(seps)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         for k in range(i2 - i1 if tag == "equal" else 0):
             if k + 1 < i2 - i1:
                 out_seps[j1 + k] = seps[i1 + k]
+                aligned.add(i1 + k)
         for i in range(i1, min(i2, len(seps))):
             if tag == "equal":
                 boundary_of_src[i] = j1 + (i - i1)
@@ -113,20 +116,26 @@ def render_aligned(src_words: list[str], seps: list[str], out_words: list[str]) 
                 boundary_of_src[i] = j1 + round(frac * (j2 - j1)) - 1
             else:
                 boundary_of_src[i] = j1 - 1
-    used = {id(s) for s in out_seps if s is not None}
     for i, sep in enumerate(seps):
-        if not _is_line_break(sep) or any(s is sep for s in out_seps):
+        if i in aligned or not _is_line_break(sep):
             continue
-        target = min(max(boundary_of_src[i], 0), len(out_seps) - 1) if out_seps else -1
-        target = _nearest_free(out_seps, target)
-        if target is not None:
-            out_seps[target] = sep
-            used.add(id(sep))
+        target = _nearest_free(out_seps, min(max(boundary_of_src[i], 0), len(out_seps) - 1))
+        if target is None:
+            return _joined(src_words, seps)
+        out_seps[target] = sep
+    # A moved line break can land before one the alignment kept: restore their source order.
+    slots = [j for j, sep in enumerate(out_seps) if sep is not None and _is_line_break(sep)]
+    for j, sep in zip(slots, [sep for sep in seps if _is_line_break(sep)]):
+        out_seps[j] = sep
     parts = [out_words[0]]
     for j, word in enumerate(out_words[1:]):
         parts.append(out_seps[j] if out_seps[j] is not None else " ")
         parts.append(word)
     return "".join(parts)
+
+
+def _joined(words: list[str], seps: list[str]) -> str:
+    return "".join(word + sep for word, sep in zip(words, [*seps, ""]))
 
 
 def _is_line_break(sep: str) -> bool:

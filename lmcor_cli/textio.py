@@ -107,27 +107,14 @@ def validate_utf8(stream: IO[bytes], name: str) -> None:
     stream.seek(0)
 
 
-class AtomicFile:
-    """A handle on the temp file; ``discard()`` drops it and leaves the original alone."""
-
-    def __init__(self, handle: IO[bytes]):
-        self._handle = handle
-        self.discarded = False
-
-    def write(self, data: bytes) -> None:
-        self._handle.write(data)
-
-    def discard(self) -> None:
-        self.discarded = True
-
-
 @contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[AtomicFile]:
+def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
     """Write to a sibling temp file; on success fsync and rename it over ``path``.
 
-    On any exception (including KeyboardInterrupt and SystemExit), or after
-    ``discard()``, the temp file is removed and ``path`` is untouched.  The original's
-    permission bits and owner are kept.
+    On any exception (including KeyboardInterrupt and SystemExit) the temp file is removed
+    and ``path`` is untouched.  The original's permission bits and owner are kept.  Open it
+    only once the whole new content is ready: a ``kill -9`` while it is open leaves the
+    temp file behind (the next write to ``path`` removes it).
     """
     target = Path(os.path.realpath(path))
     remove_stale_temps(target)
@@ -140,16 +127,13 @@ def atomic_writer(path: Path) -> Iterator[AtomicFile]:
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            atomic = AtomicFile(handle)
-            yield atomic
-            if not atomic.discarded:
-                handle.flush()
-                os.fsync(handle.fileno())
-        if not atomic.discarded:
-            _copy_ownership_and_mode(target, temp)
-            interrupt.check()  # a stop request swallowed by native code still stops the rewrite
-            os.replace(temp, target)
-            _fsync_dir(target.parent)
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        _copy_ownership_and_mode(target, temp)
+        interrupt.check()  # a stop request swallowed by native code still stops the rewrite
+        os.replace(temp, target)
+        _fsync_dir(target.parent)
     except OSError as exc:
         raise InputError(f"{path}: not written ({exc.strerror or exc}); the original is unchanged") from None
     finally:

@@ -23,16 +23,22 @@ def rule_fix(sentence: str) -> str:
 
 
 class Rules:
-    """Fixes a handful of known errors; deterministic; counts its calls in a file if asked."""
+    """Fixes a handful of known errors; deterministic; counts its calls in a file if asked,
+    and on call ``LMCOR_TEST_HOLD_ON_CALL`` (1-based) waits there until the test kills it."""
 
     def __init__(self, spec: object = None):
         self.id = "test-rules"
         self.calls_file = os.environ.get("LMCOR_TEST_CALLS")
+        self.hold_on_call = int(os.environ.get("LMCOR_TEST_HOLD_ON_CALL", "0"))
+        self.calls = 0
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
+        self.calls += 1
         if self.calls_file:
             with open(self.calls_file, "a", encoding="utf-8") as handle:
                 handle.write(f"{len(sentences)}\n")
+        if self.calls == self.hold_on_call:
+            time.sleep(600)
         delay = float(os.environ.get("LMCOR_TEST_DELAY", "0"))
         if delay:
             time.sleep(delay * len(sentences))

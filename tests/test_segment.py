@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lmcor_cli.segment import Chunk, iter_chunks, paragraphs, render_aligned, syntax_for
+from lmcor_cli.verify import frames
 
 MARKDOWN_LINES = [
     "This are a sentence with `inline code` and a [link](https://example.com/x.y).",
@@ -100,12 +101,32 @@ def test_render_keeps_line_breaks_and_quote_markers():
     assert out == "This is a\n> quote over  \r\n> the lines."
 
 
-def test_render_keeps_every_line_break_when_words_are_dropped():
+def test_render_keeps_each_of_several_equal_line_breaks():
+    """Two separators that are both "\n" are two line breaks (they were compared with ``is``)."""
+    words = "This are bad, she go home.".split()
+    seps = [" ", "\n", " ", " ", "\n"]
+    out = render_aligned(words, seps, "This is bad, she goes home.".split())
+    assert out == "This is\nbad, she goes\nhome."
+
+
+def test_render_keeps_the_source_when_the_rewrite_has_too_few_boundaries_for_its_line_breaks():
     words = ["one", "two", "three", "four"]
     seps = ["\n", "\n", "\n"]
-    out = render_aligned(words, seps, ["one", "four"])
-    assert out.split() == ["one", "four"]
-    assert out.count("\n") == 1  # only one boundary is left to hold a line break
+    assert render_aligned(words, seps, ["one", "four"]) == "one\ntwo\nthree\nfour"
+    assert render_aligned(words, seps, ["one", "two", "three", "four", "five"]).count("\n") == 3
+
+
+_SEPARATORS = st.sampled_from([" ", "  ", "\n", "\r\n", "\n> ", "  \n", "\n   ", "\t"])
+_WORDS = st.sampled_from(["This", "are", "is", "a", "bad,", "she", "go", "goes", "home.", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_WORDS, _SEPARATORS), min_size=1, max_size=12), st.lists(_WORDS, min_size=1, max_size=14))
+def test_render_never_loses_or_invents_a_line_break(pairs, out_words):
+    words = [w for w, _ in pairs]
+    seps = [sep for _, sep in pairs[:-1]]
+    source = "".join(word + sep for word, sep in zip(words, [*seps, ""]))
+    assert frames(render_aligned(words, seps, out_words)) == frames(source)
 
 
 def test_text_syntax_skips_literal_blocks_and_directives():

@@ -70,17 +70,6 @@ def test_atomic_writer_leaves_original_on_failure(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.md"]
 
 
-def test_atomic_writer_discard_leaves_file_untouched(tmp_path):
-    path = tmp_path / "doc.md"
-    path.write_bytes(b"same")
-    before = path.stat().st_mtime_ns
-    with atomic_writer(path) as out:
-        out.write(b"same")
-        out.discard()
-    assert path.stat().st_mtime_ns == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.md"]
-
-
 def test_write_through_symlink_replaces_target(tmp_path):
     target = tmp_path / "real.md"
     target.write_bytes(b"old")

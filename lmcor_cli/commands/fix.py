@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -13,16 +15,20 @@ from pathlib import Path, PurePath
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.engine_factory import build_engine
-from lmcor_cli.errors import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_MODEL, EXIT_OK, InputError, LmcorError, UsageError
+from lmcor_cli.errors import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_MODEL, EXIT_OK, InputError, InternalError, LmcorError, UsageError
 from lmcor_cli.pipeline import Engine, Piece, Rewrite, fix_document
 from lmcor_cli.segment import syntax_for
 from lmcor_cli.textio import STDIN_NAME, Source, atomic_writer, open_source
+from lmcor_cli.verify import OutputCheck
 
 FORMATS = ("text", "diff", "json")
 # What a folder argument expands to: prose files, not code.
 PROSE_SUFFIXES = (".md", ".markdown", ".mdx", ".txt", ".rst")
 # Folders never walked into: VCS data, virtualenvs, dependencies, build output.
 SKIPPED_FOLDERS = {"node_modules", "venv", "site-packages", "build", "dist", "__pycache__"}
+# An in-place rewrite is held in memory until it is complete; past this size in an
+# unnamed temporary file of the system's temp folder, which a kill -9 cannot leave behind.
+IN_MEMORY_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
                 continue
             try:
                 changed = _fix_one(source, options, settings, engine, env)
-            except InputError as exc:
+            except (InputError, InternalError) as exc:
                 env.error(str(exc))
                 worst = max(worst, exc.exit_code)
                 continue
@@ -123,7 +129,10 @@ def _ignored(name: str, globs: tuple[str, ...]) -> bool:
 def _fix_one(source: Source, options: FixOptions, settings: Settings, engine: Engine, env: Env) -> bool:
     """Process one input; return whether anything in it changed."""
     syntax = syntax_for(source.name, settings.syntax)
-    pieces = fix_document(source.lines(), syntax, engine, notice=lambda m: env.notice(f"{source.name}: {m}"))
+    check = OutputCheck(source.name, source.lines())
+    pieces = check.verified(
+        fix_document(check.lines(), syntax, engine, notice=lambda m: env.notice(f"{source.name}: {m}"))
+    )
     if options.in_place:
         assert source.path is not None
         return _write_in_place(source.path, pieces, options, env, source.name)
@@ -137,20 +146,24 @@ def _fix_one(source: Source, options: FixOptions, settings: Settings, engine: En
 
 
 def _write_in_place(path: Path, pieces: Iterator[Piece], options: FixOptions, env: Env, name: str) -> bool:
+    """Hold the new text while the models run; only when it is complete (and checked) does
+    the temp file beside ``path`` exist, so a kill during model work leaves nothing there."""
     before: list[str] = []
     after: list[str] = []
     changed = False
-    with atomic_writer(path) as out:
+    with tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES) as rewritten:
         for piece in pieces:
-            out.write(piece.text.encode("utf-8"))
+            rewritten.write(piece.text.encode("utf-8"))
             changed = changed or bool(piece.rewrites)
             if options.output_format == "json":
                 _emit_json(piece.rewrites, name)
             elif options.output_format == "diff":
                 before.append(_original_text(piece))
                 after.append(piece.text)
-        if not changed:
-            out.discard()
+        if changed:
+            rewritten.seek(0)
+            with atomic_writer(path) as out:
+                shutil.copyfileobj(rewritten, out)
     if changed:
         env.notice(f"fixed {name}")
         if options.output_format == "diff":
