@@ -27,6 +27,7 @@ from lmcor_cli.engine_factory import build_engine, generator_spec, resolve_devic
 from lmcor_cli.generate.base import open_generator
 from lmcor_cli.pipeline import fix_document
 from lmcor_cli.segment import iter_chunks, paragraphs, syntax_for
+from lmcor_cli.textio import open_source
 
 SAMPLE = "bench.md"
 
@@ -42,8 +43,17 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _read(path: Path) -> str:
+    """The file's text, refused as ``lmcor fix`` refuses it (missing, a folder, binary, not UTF-8)."""
+    source = open_source(str(path))
+    try:
+        return "".join(source.lines())
+    finally:
+        source.close()
+
+
 def run_bench(path: Path | None, k: int, settings: Settings, env: Env) -> dict[str, float | int | str]:
-    name, text = (str(path), path.read_text(encoding="utf-8")) if path else sample_text()
+    name, text = (str(path), _read(path)) if path else sample_text()
     syntax = syntax_for(name, settings.syntax)
     settings = replace(settings, cache=False, candidates=k)
     engine = build_engine(settings, env)

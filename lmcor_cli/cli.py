@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from enum import Enum
 from typing import Annotated, Optional
@@ -10,7 +11,6 @@ import typer
 
 from lmcor_cli import __version__
 from lmcor_cli.console import Env
-from lmcor_cli.errors import LmcorError
 
 app = typer.Typer(
     name="lmcor",
@@ -80,29 +80,25 @@ def fix(
     """Fix FILE(s), or stdin, and print the result (or rewrite with -i, or test with --check).
 
     Exit codes: 0 done (or --check: nothing to fix), 1 --check found something to fix,
-    2 usage or input error (other files are still processed), 3 model error, 130 interrupted.
+    2 usage or input error (other files are still processed), 3 model error, 123 internal error, 130 interrupted.
     """
     from lmcor_cli.commands.fix import FixOptions, handle
     from lmcor_cli.config import load_settings
 
     env = Env(verbose=verbose, quiet=quiet)
-    try:
-        settings = load_settings().with_overrides(
-            generator=generator,
-            corrector=corrector,
-            candidates=candidates,
-            beam_size=beam_size,
-            syntax=syntax.value if syntax else None,
-            threads=threads,
-            device=device.value if device else None,
-            cache=False if no_cache else None,
-            jobs=jobs,
-            fluency=fluency,
-            rules_first=rules_first,
-        )
-    except LmcorError as exc:
-        env.error(str(exc))
-        raise typer.Exit(exc.exit_code) from None
+    settings = load_settings().with_overrides(
+        generator=generator,
+        corrector=corrector,
+        candidates=candidates,
+        beam_size=beam_size,
+        syntax=syntax.value if syntax else None,
+        threads=threads,
+        device=device.value if device else None,
+        cache=False if no_cache else None,
+        jobs=jobs,
+        fluency=fluency,
+        rules_first=rules_first,
+    )
     options = FixOptions(
         files=files or [], in_place=in_place, check=check, output_format="diff" if diff else output_format.value
     )
@@ -112,13 +108,13 @@ def fix(
 @app.command("eval")
 def evaluate(
     data: Annotated[list[Path], typer.Argument(help="JSONL ({id, source, references}) or M2 files.")],
-    systems: Annotated[str, typer.Option("--systems", "-s", help="Comma-separated: identity,harper,llm,oracle,vote,corrector,lmcor.")] = "identity,harper,llm,oracle,vote,corrector,lmcor",
+    systems: Annotated[Optional[str], typer.Option("--systems", "-s", help="Comma-separated: identity,harper,llm,oracle,vote,corrector,lmcor (default: all of them; with --hypotheses, none).", show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Only the first N sentences.")] = None,
     prompts: Annotated[int, typer.Option("--prompts", "-p", help="Prompt variants for llm/lmcor (mean ± std).")] = 1,
     candidates: Annotated[int, typer.Option("--candidates", "-k", help="Candidates per sentence.")] = 5,
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG bar chart (needs the [eval] extra).")] = None,
-    hypotheses: Annotated[Optional[Path], typer.Option("--hypotheses", help="Also score this system output (one line per sentence).")] = None,
+    hypotheses: Annotated[Optional[Path], typer.Option("--hypotheses", help="Score this system output (one line per sentence; its row is named by the file's stem), alone unless --systems is given.")] = None,
     generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
     corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
     beam_size: Annotated[Optional[int], typer.Option("--beam-size", min=1, help="Corrector beam size (default: the corrector's own).")] = None,
@@ -129,19 +125,18 @@ def evaluate(
 ) -> None:
     """Score systems on GEC data: GLEU (JFLEG procedure) and M2 precision/recall/F0.5."""
     from lmcor_cli.commands.eval import run_eval
+    from lmcor_cli.evaluate.systems import ALL_SYSTEMS
 
     env = Env()
     if output_format not in ("table", "json"):
         env.error("--format must be table or json")
         raise typer.Exit(2)
+    if systems is None:
+        systems = "" if hypotheses else ",".join(ALL_SYSTEMS)
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
-
-    def action() -> int:
-        settings = _settings(generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
-                             cache=False if no_cache else None, fluency=fluency, rules_first=rules_first)
-        return run_eval(data, chosen, limit, prompts, candidates, output_format, plot_path, hypotheses, settings, env)
-
-    raise typer.Exit(_guarded(env, action))
+    settings = _settings(generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
+                         cache=False if no_cache else None, fluency=fluency, rules_first=rules_first)
+    raise typer.Exit(run_eval(data, chosen, limit, prompts, candidates, output_format, plot_path, hypotheses, settings, env))
 
 
 @app.command()
@@ -164,23 +159,18 @@ def bench(
     if output_format not in ("table", "json"):
         env.error("--format must be table or json")
         raise typer.Exit(2)
+    settings = _settings(generator=generator, corrector=corrector, threads=threads, fluency=fluency,
+                         rules_first=rules_first)
+    report = run_bench(file, candidates, settings, env)
+    if output_format == "json":
+        print(json.dumps(report))
+    else:
+        from rich.table import Table
 
-    def action() -> int:
-        settings = _settings(generator=generator, corrector=corrector, threads=threads, fluency=fluency,
-                             rules_first=rules_first)
-        report = run_bench(file, candidates, settings, env)
-        if output_format == "json":
-            print(json.dumps(report))
-        else:
-            from rich.table import Table
-
-            table = Table(title="lmcor bench", show_header=False)
-            for key, value in report.items():
-                table.add_row(key, str(value))
-            env.stdout_console().print(table)
-        return 0
-
-    raise typer.Exit(_guarded(env, action))
+        table = Table(title="lmcor bench", show_header=False)
+        for key, value in report.items():
+            table.add_row(key, str(value))
+        env.stdout_console().print(table)
 
 
 models_app = typer.Typer(help="Generators and correctors: list what is available, pull GGUFs from the Hub.", no_args_is_help=True)
@@ -195,7 +185,7 @@ def models_list(
     from lmcor_cli.commands.models import run_list
 
     env = Env()
-    raise typer.Exit(_guarded(env, lambda: run_list(_settings(), output_format, env)))
+    raise typer.Exit(run_list(_settings(), output_format, env))
 
 
 @models_app.command("pull")
@@ -208,7 +198,7 @@ def models_pull(
     from lmcor_cli.commands.models import run_pull
 
     env = Env()
-    raise typer.Exit(_guarded(env, lambda: run_pull(repo_id, file, revision, env)))
+    raise typer.Exit(run_pull(repo_id, file, revision, env))
 
 
 train_app = typer.Typer(help="Build a corrector: candidates → synth → vocab → fit → export (each resumable).", no_args_is_help=True)
@@ -232,7 +222,7 @@ def train_candidates(
 
     env = Env()
     settings = _settings(generator=generator, threads=threads, rules_first=rules_first)
-    raise typer.Exit(_guarded(env, lambda: run_candidates(data, out, candidates, prompts, skip, limit, settings, env)))
+    raise typer.Exit(run_candidates(data, out, candidates, prompts, skip, limit, settings, env))
 
 
 @train_app.command("synth")
@@ -249,7 +239,7 @@ def train_synth(
     from lmcor_cli.commands.train import run_synth
 
     env = Env()
-    raise typer.Exit(_guarded(env, lambda: run_synth(clean or [], data or [], pairs or [], stdlib_docs, out, n, seed, env)))
+    raise typer.Exit(run_synth(clean or [], data or [], pairs or [], stdlib_docs, out, n, seed, env))
 
 
 @train_app.command("vocab")
@@ -262,7 +252,7 @@ def train_vocab_command(
     from lmcor_cli.commands.train import run_vocab
 
     env = Env()
-    raise typer.Exit(_guarded(env, lambda: run_vocab(inputs, out, size, env)))
+    raise typer.Exit(run_vocab(inputs, out, size, env))
 
 
 @train_app.command("fit")
@@ -300,7 +290,7 @@ def train_fit(
     if output_format not in OUTPUT_FORMATS:
         env.error(f"--output-format must be {' or '.join(OUTPUT_FORMATS)}, not {output_format!r}")
         raise typer.Exit(2)
-    raise typer.Exit(_guarded(env, lambda: run_fit(real or [], synth or [], vocab, out, config, env, real_weight)))
+    raise typer.Exit(run_fit(real or [], synth or [], vocab, out, config, env, real_weight))
 
 
 @train_app.command("export")
@@ -321,7 +311,7 @@ def train_export(
     if mode not in MODES:
         env.error(f"--mode must be {' or '.join(MODES)}, not {mode!r}")
         raise typer.Exit(2)
-    raise typer.Exit(_guarded(env, lambda: run_export(fit_dir, vocab, out, name, beam_size, card, env, mode)))
+    raise typer.Exit(run_export(fit_dir, vocab, out, name, beam_size, card, env, mode))
 
 
 @train_app.command("ranker")
@@ -338,7 +328,7 @@ def train_ranker(
     from lmcor_cli.commands.train import run_ranker
 
     env = Env()
-    raise typer.Exit(_guarded(env, lambda: run_ranker(real, skip, limit, corrector, fluency, _settings(generator=generator, threads=threads), env)))
+    raise typer.Exit(run_ranker(real, skip, limit, corrector, fluency, _settings(generator=generator, threads=threads), env))
 
 
 def _settings(**flags: object):  # type: ignore[no-untyped-def]
@@ -347,26 +337,14 @@ def _settings(**flags: object):  # type: ignore[no-untyped-def]
     return load_settings().with_overrides(**flags)
 
 
-def _guarded(env: Env, action) -> int:  # type: ignore[no-untyped-def]
-    """Run a command body; user-facing errors become one line and an exit code."""
-    try:
-        return action()
-    except LmcorError as exc:
-        env.error(str(exc))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        env.error("interrupted")
-        return 130
-
-
 def main() -> None:
-    """Entry point.  SIGTERM unwinds like Ctrl-C so in-place writes clean up their temp files
-    (and both are latched: see ``interrupt``); typer maps Ctrl-C to exit 130 and a closed
-    stdout pipe to a quiet exit."""
-    from lmcor_cli import interrupt
+    """Entry point, and every command's error boundary (``boundary.run``).  SIGTERM unwinds
+    like Ctrl-C so in-place writes clean up their temp files (and both are latched: see
+    ``interrupt``); typer maps Ctrl-C to exit 130 and a closed stdout pipe to a quiet exit."""
+    from lmcor_cli import boundary, interrupt
 
     interrupt.install()
-    app()
+    sys.exit(boundary.run(app))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ EXIT_OK = 0
 EXIT_CHANGES = 1  # --check: at least one file would change
 EXIT_INPUT = 2  # usage error, or an input file could not be processed
 EXIT_MODEL = 3  # a generator or corrector could not be loaded or run
-EXIT_INTERNAL = 123  # a bug: the output failed its self-check (as black's 123)
+EXIT_INTERNAL = 123  # a bug: the output failed its self-check, or an unexpected exception (as black's 123)
 EXIT_INTERRUPTED = 130  # Ctrl-C / SIGINT (SIGTERM exits 143)
 
 

@@ -101,3 +101,13 @@ class Echo:
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
         return [[Candidate(sentence, "greedy")] for sentence in sentences]
+
+
+class Broken:
+    """Answers with no pools at all: an error nothing in lmcor expects, for the error boundary."""
+
+    def __init__(self, spec: object = None):
+        self.id = "test-broken"
+
+    def candidates(self, sentences: Sequence[str], k: int) -> None:
+        return None

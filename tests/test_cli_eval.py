@@ -54,6 +54,15 @@ def test_hypotheses_file_and_m2_data(tmp_path):
     assert records["tiny"]["precision"] == 50.0 and records["tiny"]["recall"] == 66.67
 
 
+def test_hypotheses_alone_are_scored_without_running_any_system(tmp_path):
+    """No generator or corrector is touched: both point at nothing here."""
+    missing = {"LMCOR_GENERATOR": str(tmp_path / "missing.gguf"), "LMCOR_CORRECTOR": str(tmp_path / "missing")}
+    hyp = FIXTURES / "m2" / "tiny.hyp"
+    result = run_lmcor("eval", str(FIXTURES / "m2" / "tiny.m2"), "--hypotheses", str(hyp), "--format", "json", env=missing)
+    assert result.returncode == 0, result.stderr
+    assert [r["system"] for r in json.loads(result.stdout)["results"]] == ["tiny"]
+
+
 def test_table_and_plot(tmp_path):
     png = tmp_path / "chart.png"
     result = run_lmcor("eval", str(_data(tmp_path)), "-s", "identity,llm", "-g", RULES, "--plot", str(png))
