@@ -27,7 +27,9 @@ def available_cores() -> int:
 
 def default_threads() -> int:
     """All available cores: the stages run one after the other, and batched decoding is
-    compute-bound (lmcor bench, K=5, 2-core VM: 1.62 sentences/s with 2 threads, 0.97 with 1)."""
+    compute-bound (on the 2-core VM an earlier release ran lmcor bench, K=5, at 1.62
+    sentences/s with 2 threads against 0.97 with 1; the model card's current figure is 1.25
+    with 2)."""
     return available_cores()
 
 

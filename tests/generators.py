@@ -111,3 +111,19 @@ class Broken:
 
     def candidates(self, sentences: Sequence[str], k: int) -> None:
         return None
+
+
+class Lifecycle(Rules):
+    """Rules that logs each opening and closing to the file ``LMCOR_TEST_LIFECYCLE``: shows
+    whether a model is freed before the next one loads."""
+
+    def __init__(self, spec: object = None):
+        super().__init__(spec)
+        self._log("open")
+
+    def close(self) -> None:
+        self._log("close")
+
+    def _log(self, event: str) -> None:
+        with open(os.environ["LMCOR_TEST_LIFECYCLE"], "a", encoding="utf-8") as handle:
+            handle.write(event + "\n")

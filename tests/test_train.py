@@ -40,6 +40,17 @@ def test_candidates_stage_is_resumable(tmp_path):
     assert len(out.read_text().splitlines()) == 5
 
 
+def test_candidates_stage_closes_each_prompts_generator_before_the_next_loads(tmp_path):
+    data = tmp_path / "data.jsonl"
+    rows = [{"id": str(i), "source": f"This are sentence {i} .", "references": [f"This is sentence {i} ."]} for i in range(12)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    log = tmp_path / "lifecycle"
+    result = run_lmcor("train", "candidates", str(data), "-o", str(tmp_path / "out.jsonl"), "-g", "py:generators:Lifecycle",
+                       "-k", "2", "--prompts", "3", env={"LMCOR_TEST_LIFECYCLE": str(log)})
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().splitlines() == ["open", "close"] * 3
+
+
 def test_candidates_stage_takes_a_slice_of_its_inputs(tmp_path):
     """A held-out share for `train ranker`: the sentences after those a corrector trained on."""
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"

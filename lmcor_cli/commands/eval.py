@@ -29,6 +29,7 @@ from lmcor_cli.evaluate.tokens import is_tokenized, tokenize
 from lmcor_cli.generate.base import (
     GeneratorSpec,
     check_generator,
+    close_generator,
     generator_id,
     open_generator,
 )
@@ -172,7 +173,5 @@ def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache |
                 if cache:
                     cache.put_pools([(keys[i], pool) for i, pool in zip(batch, made)])
                 progress.advance(len(batch))
-        close = getattr(generator, "close", None)
-        if close:
-            close()
+        close_generator(generator)
     return [pool or [] for pool in pools]

@@ -26,6 +26,14 @@ def fluency_scorer(generator: Generator) -> FluencyScorer | None:
     return getattr(generator, "log_likelihoods", None)
 
 
+def close_generator(generator: Generator) -> None:
+    """Free the generator's model now, where it has one: dropping the last reference to a
+    llama.cpp generator does not (its model and context are C allocations without a finalizer)."""
+    close = getattr(generator, "close", None)
+    if close is not None:
+        close()
+
+
 @dataclass(frozen=True)
 class GeneratorSpec:
     """Everything needed to build a generator, known before any model is loaded."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lmcor_cli.data import Example
 from lmcor_cli.errors import UsageError
-from lmcor_cli.generate.base import Generator, GeneratorSpec
+from lmcor_cli.generate.base import Generator, GeneratorSpec, close_generator
 from lmcor_cli.prompt import load_prompt
 
 BATCH = 12
@@ -81,22 +81,24 @@ def generate_candidates(
                 continue
             prompt = load_prompt(variant)
             generator = make_generator(replace(spec, prompt=prompt))
-            check_same_generator(out, makers, prompt.id, generator.id)
-            for start in range(0, len(group), BATCH):
-                batch = group[start : start + BATCH]
-                pools = generator.candidates([e.source for e in batch], k)
-                for example, pool in zip(batch, pools):
-                    record = {
-                        "id": example.id,
-                        "source": example.source,
-                        "references": example.references,
-                        "prompt": prompt.id,
-                        "generator": generator.id,
-                        "candidates": [c.to_json() for c in pool],
-                    }
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                handle.flush()
-                added += len(batch)
-                on_progress(len(batch))
-            del generator  # one model in memory at a time: the next variant loads its own
+            try:
+                check_same_generator(out, makers, prompt.id, generator.id)
+                for start in range(0, len(group), BATCH):
+                    batch = group[start : start + BATCH]
+                    pools = generator.candidates([e.source for e in batch], k)
+                    for example, pool in zip(batch, pools):
+                        record = {
+                            "id": example.id,
+                            "source": example.source,
+                            "references": example.references,
+                            "prompt": prompt.id,
+                            "generator": generator.id,
+                            "candidates": [c.to_json() for c in pool],
+                        }
+                        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    handle.flush()
+                    added += len(batch)
+                    on_progress(len(batch))
+            finally:
+                close_generator(generator)  # one model in memory at a time: the next variant loads its own
     return added
