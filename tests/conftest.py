@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from platformdirs import user_cache_dir
 
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
@@ -15,9 +16,11 @@ from tiny_models import build_tiny_corrector  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own user cache folder."""
+    """Every test gets its own user cache folder; derived models (deterministic, slow to
+    build) are shared with the user's real cache."""
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("LMCOR_CACHE_DIR", str(folder))
+    monkeypatch.setenv("LMCOR_MODELS_DIR", os.environ.get("LMCOR_MODELS_DIR") or str(Path(user_cache_dir("lmcor")) / "models"))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
     monkeypatch.delenv("NO_COLOR", raising=False)
     return folder

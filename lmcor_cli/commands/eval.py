@@ -58,7 +58,7 @@ def run_eval(
     corrector = Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size) if info else None
     spec = generator_spec(settings, device, prompt_variant=0)
     if set(systems) & S.NEEDS_POOLS:
-        check_generator(spec)
+        check_generator(spec, env.warn)
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
     fluency = _fluency(settings, spec, corrector, cache) if "lmcor" in systems else None
     for path in data:

@@ -25,7 +25,7 @@ def run_candidates(data: list[Path], out: Path, k: int, variants: int, skip: int
     if not examples:
         raise UsageError(f"no sentences left after skipping {skip}")
     spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
-    check_generator(spec)
+    check_generator(spec, env.warn)
     started = time.perf_counter()
     with JobProgress(env, "candidates", len(examples)) as progress:
         added = generate_candidates(examples, out, spec, open_generator, k, variants, on_progress=progress.advance)

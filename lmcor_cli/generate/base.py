@@ -100,14 +100,15 @@ def load_plugin(name: str):  # type: ignore[no-untyped-def]
         raise ModelError(f"generator {name}: cannot import ({exc})") from None
 
 
-def check_generator(spec: GeneratorSpec) -> None:
-    """Fail before any output if the named generator cannot exist."""
+def check_generator(spec: GeneratorSpec, notice: Callable[[str], None] = lambda message: None) -> None:
+    """Fail before any output if the named generator cannot exist (and build a derived GGUF now,
+    saying so, rather than in the middle of the output)."""
     if spec.name.startswith(PLUGIN_PREFIX):
         load_plugin(spec.name)
     elif not is_server(spec.name):
         from lmcor_cli.models import resolve_gguf
 
-        resolve_gguf(spec.name)
+        resolve_gguf(spec.name, notice)
 
 
 def generator_id(spec: GeneratorSpec) -> str:
