@@ -27,6 +27,13 @@ class OutputFormat(str, Enum):
     text = "text"
     diff = "diff"
     json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+class Dialect(str, Enum):
+    us = "en-US"
+    gb = "en-GB"
 
 
 class Syntax(str, Enum):
@@ -62,7 +69,9 @@ def fix(
     in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files (atomically; untouched if nothing changes).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 if any file would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show a unified diff (same as --format diff).")] = False,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="text: corrected text; diff: unified diff; json: one object per rewritten sentence.")] = OutputFormat.text,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="text: corrected text; diff: unified diff; json: one object per rewritten sentence; github: workflow annotations; sarif: a SARIF 2.1.0 log with fixes.")] = OutputFormat.text,
+    stdin_filename: Annotated[Optional[str], typer.Option("--stdin-filename", help="The file that piped input stands for: its suffix picks the syntax, its folder the configuration, and ignore globs apply to it.", show_default=False)] = None,
+    dialect: Annotated[Optional[Dialect], typer.Option("--dialect", help="The English the text is written in: Harper checks it, and no rewrite respells a word into the other one (default en-US, or 'dialect' in the configuration).", show_default=False)] = None,
     generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="GGUF file, 'gemma3-270m' (the packaged default), an OpenAI-compatible server URL (http://host:port/v1; key from LMCOR_API_KEY), or py:module:factory.")] = None,
     corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="Corrector folder, 'none' (use the LLM's greedy candidate), or 'auto': the shipped corrector in models/ when present, else 'none'.")] = None,
     candidates: Annotated[Optional[int], typer.Option("--candidates", "-k", help="Candidates per sentence (default 5 with a corrector: greedy + 4 samples; 1 without).")] = None,
@@ -86,7 +95,7 @@ def fix(
     from lmcor_cli.config import load_settings
 
     env = Env(verbose=verbose, quiet=quiet)
-    settings = load_settings().with_overrides(
+    settings = load_settings(Path(stdin_filename).parent if stdin_filename else None).with_overrides(
         generator=generator,
         corrector=corrector,
         candidates=candidates,
@@ -98,9 +107,11 @@ def fix(
         jobs=jobs,
         fluency=fluency,
         rules_first=rules_first,
+        dialect=dialect.value if dialect else None,
     )
     options = FixOptions(
-        files=files or [], in_place=in_place, check=check, output_format="diff" if diff else output_format.value
+        files=files or [], in_place=in_place, check=check, output_format="diff" if diff else output_format.value,
+        stdin_filename=stdin_filename,
     )
     raise typer.Exit(handle(options, settings, env))
 

@@ -1,5 +1,6 @@
-"""Settings: defaults, then ``[tool.lmcor]`` / ``.lmcor.toml``, then ``LMCOR_GENERATOR`` /
-``LMCOR_CORRECTOR`` from the environment, then command-line flags."""
+"""Settings: defaults, then ``[tool.lmcor]`` / ``.lmcor.toml`` (and the ``.lmcor-words`` file
+beside it), then ``LMCOR_GENERATOR`` / ``LMCOR_CORRECTOR`` from the environment, then
+command-line flags."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from lmcor_cli.errors import UsageError
+from lmcor_cli.project_rules import DIALECTS, ProjectRules
+
+WORDS_FILE = ".lmcor-words"
 
 
 def available_cores() -> int:
@@ -48,10 +52,16 @@ class Settings:
     prompt_variant: int = 0
     beam_size: int | None = None
     jobs: int = 4  # requests in flight to a generator server
+    words: tuple[str, ...] = ()  # the project's words: never changed by a rewrite, known to Harper
+    dialect: str = "en-US"
     config_file: Path | None = None
 
     def with_overrides(self, **flags: Any) -> Settings:
         return replace(self, **{k: v for k, v in flags.items() if v is not None})
+
+    @property
+    def rules(self) -> ProjectRules:
+        return ProjectRules(words=self.words, dialect=self.dialect)
 
 
 _KEYS = {f.name for f in fields(Settings)} - {"config_file"}
@@ -91,7 +101,8 @@ def load_settings(start: Path | None = None) -> Settings:
 def _file_settings(start: Path) -> Settings:
     found = find_config(start)
     if found is None:
-        return Settings()
+        words_file = _nearest_words_file(start)
+        return Settings(words=read_words(words_file)) if words_file else Settings()
     path, table = found
     unknown = sorted(set(table) - _KEYS)
     if unknown:
@@ -107,9 +118,30 @@ def _file_settings(start: Path) -> Settings:
     for key in ("cache", "fluency", "rules_first"):
         if key in values and not isinstance(values[key], bool):
             raise UsageError(f"{path}: '{key}' must be true or false")
-    for key in ("generator", "corrector", "syntax", "device"):
+    for key in ("generator", "corrector", "syntax", "device", "dialect"):
         if key in values and not isinstance(values[key], str):
             raise UsageError(f"{path}: '{key}' must be a string")
     if "corrector" in values and values["corrector"] not in ("auto", "none"):
         values["corrector"] = str((path.parent / values["corrector"]).resolve())
+    if "dialect" in values and values["dialect"] not in DIALECTS:
+        raise UsageError(f"{path}: 'dialect' must be {' or '.join(map(repr, DIALECTS))}, not {values['dialect']!r}")
+    words = values.get("words", [])
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise UsageError(f"{path}: 'words' must be a list of strings")
+    words_file = path.parent / WORDS_FILE
+    values["words"] = tuple(dict.fromkeys([*words, *(read_words(words_file) if words_file.is_file() else ())]))
     return Settings(**values, config_file=path)
+
+
+def _nearest_words_file(start: Path) -> Path | None:
+    """Without a configuration file, a ``.lmcor-words`` file still counts (nearest upwards)."""
+    return next((f / WORDS_FILE for f in [start, *start.parents] if (f / WORDS_FILE).is_file()), None)
+
+
+def read_words(path: Path) -> tuple[str, ...]:
+    """One word (or phrase) a line; blank lines and ``#`` comments are skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the word list ({exc})") from None
+    return tuple(dict.fromkeys(w for w in (line.strip() for line in lines) if w and not w.startswith("#")))

@@ -101,4 +101,5 @@ def build_engine(settings: Settings, env: Env) -> Engine:
         fluency=fluency,
         k=k,
         cache=cache,
+        rules=settings.rules,
     )

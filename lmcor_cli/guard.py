@@ -3,8 +3,9 @@
 A rewrite may fix grammar, spelling and wording; it may not change what the sentence
 says or refers to.  So a rewrite is rejected (the source sentence is kept) when it
 drops, adds or alters a protected token — numbers, URLs, e-mail addresses, inline
-code, file paths, names, Markdown markup — or when it differs from the source more
-than any correction plausibly would.  The same checks clean the candidate pool.
+code, file paths, names, Markdown markup, a project word — respells a word into the
+dialect the project does not write (``project_rules``, ``dialects``), or differs from the
+source more than any correction plausibly would.  The same checks clean the candidate pool.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import difflib
 import re
 from collections import Counter
 
+from lmcor_cli import dialects, project_rules
 from lmcor_cli.prompt import SOURCE_LABEL, TARGET_LABEL
 
 _URL = r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>()\"'`]+[^\s<>()\"'`.,;:!?]"
@@ -67,7 +69,8 @@ def word_changes(a: str, b: str) -> tuple[int, int, int]:
 
 
 def rejection_reason(source: str, rewrite: str) -> str | None:
-    """Why ``rewrite`` may not replace ``source``, or None if it may."""
+    """Why ``rewrite`` may not replace ``source``, or None if it may (under the project rules
+    in force: ``project_rules.applied``)."""
     if not rewrite.strip():
         return "empty"
     if "\n" in rewrite or "\r" in rewrite or _CONTROL.search(rewrite):
@@ -81,6 +84,13 @@ def rejection_reason(source: str, rewrite: str) -> str | None:
         return "protected token changed"
     if markup(source) != markup(rewrite):
         return "markup changed"
+    rules = project_rules.current()
+    kept = rules.word_uses(rewrite)
+    if any(kept[word] < count for word, count in rules.word_uses(source).items()):
+        return "project word changed"
+    respelt = dialects.respellings(source, rewrite, rules.dialect)
+    if respelt:
+        return f"respelt for the other dialect ({', '.join(respelt)}; the project writes {rules.dialect})"
     # A new capitalised word is fine only as a capitalisation fix of a source word ("english" → "English").
     capitalised_source = {w[0].upper() + w[1:] for w in _WORD.findall(source)}
     missing = names(source) - set(_WORD.findall(rewrite))

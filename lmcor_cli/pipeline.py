@@ -11,13 +11,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from lmcor_cli import guard, interrupt
+from lmcor_cli import guard, interrupt, project_rules
 from lmcor_cli.cache import CachedResult, ResultCache, cache_key
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.correct import Corrector
 from lmcor_cli.errors import LmcorError, ModelError
 from lmcor_cli.generate.base import Generator, fluency_scorer
+from lmcor_cli.ignore import Switches, is_blocked
 from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
+from lmcor_cli.project_rules import ProjectRules
 from lmcor_cli.segment import Sentence, iter_chunks, paragraphs
 
 
@@ -82,6 +84,7 @@ class Engine:
         k: int,
         cache: ResultCache | None,
         fluency: bool = False,
+        rules: ProjectRules = ProjectRules(),
     ):
         self._make_generator = make_generator
         self._make_corrector = make_corrector
@@ -91,7 +94,8 @@ class Engine:
         self.k = k
         self.fluency = fluency  # pass the generator's fluency scorer to the corrector
         self.cache = cache
-        self.key_prefix = (generator_id, corrector_id, k)
+        self.rules = rules  # the project's words and dialect: Harper and the guard judge by them
+        self.key_prefix: tuple[object, ...] = (generator_id, corrector_id, k) + ((rules.key(),) if rules.key() else ())
         self.timings = Timings()
 
     @property
@@ -130,6 +134,10 @@ class Engine:
         return [o for o in outcomes if o is not None]
 
     def _compute(self, texts: list[str]) -> list[Outcome]:
+        with project_rules.applied(self.rules):
+            return self._compute_under_rules(texts)
+
+    def _compute_under_rules(self, texts: list[str]) -> list[Outcome]:
         started = time.perf_counter()
         try:
             raw = self.generator.candidates(texts, self.k)
@@ -188,9 +196,12 @@ class _Span:
 
 
 def _spans(lines: Iterable[str], syntax: str, notice: Callable[[str], None]) -> Iterator[_Span]:
-    """The whole document as consecutive spans, with byte offsets, chunk by chunk."""
+    """The whole document as consecutive spans, with byte offsets, chunk by chunk; sentences
+    in passages the writer switched off (``ignore``) are not targets."""
     byte_pos = 0
+    switches = Switches(syntax)
     for chunk in iter_chunks(lines, syntax):
+        blocked = switches.blocked(chunk)
         text = chunk.text
         pos = 0
         for paragraph in paragraphs(chunk, syntax):
@@ -200,7 +211,7 @@ def _spans(lines: Iterable[str], syntax: str, notice: Callable[[str], None]) -> 
             if paragraph.start > pos:
                 yield _Span(text, pos, paragraph.start, byte_pos)
                 byte_pos += len(text[pos : paragraph.start].encode("utf-8"))
-            targets = [s for s in paragraph.sentences if s.rewritable]
+            targets = [s for s in paragraph.sentences if s.rewritable and not is_blocked(s, blocked)]
             yield _Span(text, paragraph.start, paragraph.end, byte_pos, targets)
             byte_pos += len(text[paragraph.start : paragraph.end].encode("utf-8"))
             pos = paragraph.end

@@ -127,3 +127,34 @@ class Lifecycle(Rules):
     def _log(self, event: str) -> None:
         with open(os.environ["LMCOR_TEST_LIFECYCLE"], "a", encoding="utf-8") as handle:
             handle.write(event + "\n")
+
+
+class American:
+    """Fixes like ``Rules`` and also respells British words the way an American-trained model does."""
+
+    RESPELLINGS = [(r"\bcolour", "color"), (r"\borganis", "organiz"), (r"\bcentre\b", "center")]
+
+    def __init__(self, spec: object = None):
+        self.id = "test-american"
+
+    def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
+        pools = []
+        for sentence in sentences:
+            fixed = rule_fix(sentence)
+            for pattern, replacement in self.RESPELLINGS:
+                fixed = re.sub(pattern, replacement, fixed)
+            pools.append([Candidate(fixed, "greedy")])
+        return pools
+
+
+class HarperFix:
+    """Proposes Harper's fix of each sentence, as rules first hands a model: shows a test which
+    dialect and word list Harper worked with."""
+
+    def __init__(self, spec: object = None):
+        self.id = "test-harper"
+
+    def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
+        from lmcor_cli.generate.harper import harper_fix
+
+        return [[Candidate(harper_fix(sentence), "greedy")] for sentence in sentences]

@@ -1,4 +1,5 @@
-"""``lmcor fix``: stream corrected text, rewrite files in place, or check them."""
+"""``lmcor fix``: stream corrected text, rewrite files in place, or check them (and report
+what would change as JSON, GitHub annotations or SARIF)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from lmcor_cli.console import Env
 from lmcor_cli.engine_factory import build_engine
 from lmcor_cli.errors import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_MODEL, EXIT_OK, InputError, InternalError, LmcorError, UsageError
 from lmcor_cli.pipeline import Engine, Piece, Rewrite, fix_document
+from lmcor_cli.positions import located
+from lmcor_cli.report_formats import SarifLog, github_annotation
 from lmcor_cli.segment import syntax_for
 from lmcor_cli.textio import STDIN_NAME, Source, atomic_writer, open_source
 from lmcor_cli.verify import OutputCheck
 
-FORMATS = ("text", "diff", "json")
+FORMATS = ("text", "diff", "json", "github", "sarif")
+REPORTS = ("github", "sarif")  # where the sentences would change, not the text: not with --in-place
 # What a folder argument expands to: prose files, not code.
 PROSE_SUFFIXES = (".md", ".markdown", ".mdx", ".txt", ".rst")
 # Folders never walked into: VCS data, virtualenvs, dependencies, build output.
@@ -37,27 +41,34 @@ class FixOptions:
     in_place: bool
     check: bool
     output_format: str
+    stdin_filename: str | None = None  # what piped text is: its syntax, config and ignore rules
 
 
 def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
     files = _input_names(options, env)
     engine = build_engine(settings, env)
     progress = _progress(env, len(files)) if (options.in_place or options.check) and env.stderr_is_tty else None
+    sarif = SarifLog() if options.output_format == "sarif" else None
     worst = EXIT_OK
     would_change: list[str] = []
     try:
         for name in files:
-            if _ignored(name, settings.ignore):
-                env.notice(f"{name}: ignored by configuration")
+            shown = options.stdin_filename if name == "-" and options.stdin_filename else name
+            if _ignored(shown, settings.ignore):
+                env.notice(f"{shown}: ignored by configuration")
+                if name == "-" and options.output_format == "text" and not options.check:
+                    shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer)  # an editor's buffer comes back as it was
                 continue
             try:
                 source = open_source(name)
+                if name == "-" and options.stdin_filename:
+                    source.name = options.stdin_filename
             except InputError as exc:
                 env.error(str(exc))
                 worst = max(worst, exc.exit_code)
                 continue
             try:
-                changed = _fix_one(source, options, settings, engine, env)
+                changed = _fix_one(source, options, settings, engine, env, sarif)
             except (InputError, InternalError) as exc:
                 env.error(str(exc))
                 worst = max(worst, exc.exit_code)
@@ -67,12 +78,14 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
             if progress:
                 progress.advance(progress.task_ids[0])
             if changed and options.check:
-                would_change.append(name)
+                would_change.append(shown)
     finally:
         if progress:
             progress.stop()
         if engine.cache:
             engine.cache.close()
+    if sarif:
+        sys.stdout.write(sarif.to_json() + "\n")  # one log for the whole run, whatever was found
     for name in would_change:
         env.warn(f"would fix {name}")
     if engine.timings.failed:
@@ -95,6 +108,10 @@ def _input_names(options: FixOptions, env: Env) -> list[str]:
         files = ["-"]
     if options.in_place and "-" in files:
         raise UsageError("--in-place needs files, not standard input")
+    if options.in_place and options.output_format in REPORTS:
+        raise UsageError(f"--format {options.output_format} reports what would change: use it without --in-place")
+    if options.stdin_filename and files != ["-"]:
+        raise UsageError("--stdin-filename names piped input: use it with '-' (or no FILE), not with files")
     expanded = []
     for given in files:
         names = _expand_folder(given)
@@ -126,7 +143,9 @@ def _ignored(name: str, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(name, g) or path.match(g) for g in globs)
 
 
-def _fix_one(source: Source, options: FixOptions, settings: Settings, engine: Engine, env: Env) -> bool:
+def _fix_one(
+    source: Source, options: FixOptions, settings: Settings, engine: Engine, env: Env, sarif: SarifLog | None
+) -> bool:
     """Process one input; return whether anything in it changed."""
     syntax = syntax_for(source.name, settings.syntax)
     check = OutputCheck(source.name, source.lines())
@@ -142,7 +161,26 @@ def _fix_one(source: Source, options: FixOptions, settings: Settings, engine: En
         return _stream_text(pieces)
     if options.output_format == "json":
         return _stream_json(pieces, source.name)
+    if options.output_format in REPORTS:
+        return _report(pieces, _report_name(source.name), sarif)
     return _print_diff(pieces, source.name, env)
+
+
+def _report_name(name: str) -> str:
+    return name if name != STDIN_NAME else "-"
+
+
+def _report(pieces: Iterator[Piece], name: str, sarif: SarifLog | None) -> bool:
+    """GitHub annotations stream, one line per sentence; SARIF results wait for the end of the run."""
+    changed = False
+    for found in located(pieces):
+        changed = True
+        if sarif is not None:
+            sarif.add(name, found)
+        else:
+            sys.stdout.write(github_annotation(name, found) + "\n")
+            sys.stdout.flush()
+    return changed
 
 
 def _write_in_place(path: Path, pieces: Iterator[Piece], options: FixOptions, env: Env, name: str) -> bool:
@@ -194,7 +232,7 @@ def _emit_json(rewrites: list[Rewrite], name: str) -> None:
     for rewrite in rewrites:
         outcome = rewrite.outcome
         record = {
-            "file": name if name != STDIN_NAME else "-",
+            "file": _report_name(name),
             "byte_start": rewrite.byte_start,
             "byte_end": rewrite.byte_end,
             "source": rewrite.sentence.source,

@@ -4,6 +4,8 @@ Applies the first suggestion of each lint and lints again until nothing is left 
 a round limit), skipping lints that only touch whitespace: on tokenised data they are
 artefacts, and elsewhere they are formatting, not grammar.  As a candidate source it can
 instead take, for misspelt words, the closest and most common suggestion (``spelling``).
+Harper checks the project's dialect and knows its words (``project_rules``): a linter is
+built per set of rules, and results are cached per rules too.
 """
 
 from __future__ import annotations
@@ -11,17 +13,24 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 
+from lmcor_cli import project_rules
 from lmcor_cli.generate.spelling import best_suggestion
+from lmcor_cli.project_rules import ProjectRules
 from lmcor_cli.silence import silenced
 
 MAX_ROUNDS = 8
 
 
-@lru_cache(maxsize=1)
-def _linter():  # type: ignore[no-untyped-def]
+@lru_cache(maxsize=4)
+def _linter(rules: ProjectRules):  # type: ignore[no-untyped-def]
+    """Building one takes about a second: one per dialect and word list, kept."""
     import harper
 
-    return harper.Linter()
+    dialect = {"en-US": harper.Dialect.AMERICAN, "en-GB": harper.Dialect.BRITISH}[rules.dialect]
+    linter = harper.Linter(dialect)
+    if rules.words:
+        linter.import_words(list(rules.words))  # single words: Harper's dictionary has no phrases
+    return linter
 
 
 def available() -> bool:
@@ -36,20 +45,20 @@ def harper_fix(text: str, frequent_spelling: bool = False) -> str:
     """Harper's fix of the text; ``frequent_spelling`` ranks spelling suggestions by edit
     distance and word frequency instead of taking Harper's first."""
     with silenced(sys.stdout):  # harper-py 0.2 prints debug lines to fd 1, which is our output
-        return _harper_fix(text, frequent_spelling)
+        return _harper_fix(text, frequent_spelling, project_rules.current())
 
 
 def lint_count(text: str) -> int:
     """How many lints with a suggestion fire on the text: rank mode's evidence of errors left."""
     with silenced(sys.stdout):
-        return sum(1 for lint in _lints(text) if lint.suggestions)
+        return sum(1 for lint in _lints(text, project_rules.current()) if lint.suggestions)
 
 
 @lru_cache(maxsize=8192)
-def _lints(text: str) -> tuple:  # type: ignore[type-arg]
+def _lints(text: str, rules: ProjectRules) -> tuple:  # type: ignore[type-arg]
     """One lint pass per distinct text: fixing the source and the greedy output lints them, and
     rank mode then counts the lints of the same texts (the source, the fixes) again."""
-    return tuple(_linter().lint(text, language="plaintext"))
+    return tuple(_linter(rules).lint(text, language="plaintext"))
 
 
 def _chosen_suggestion(lint, frequent_spelling: bool):  # type: ignore[no-untyped-def]
@@ -60,14 +69,14 @@ def _chosen_suggestion(lint, frequent_spelling: bool):  # type: ignore[no-untype
 
 
 @lru_cache(maxsize=8192)
-def _harper_fix(text: str, frequent_spelling: bool) -> str:
+def _harper_fix(text: str, frequent_spelling: bool, rules: ProjectRules) -> str:
     """Cached: rules first fixes each sentence for the generator, and the pool then adds the
     same fix of the source as a rule candidate."""
-    linter = _linter()
+    linter = _linter(rules)
     skipped: set[tuple[int, int, str]] = set()
     for _ in range(MAX_ROUNDS):
         changed = False
-        for lint in _lints(text):
+        for lint in _lints(text, rules):
             if not lint.suggestions:
                 continue
             suggestion = _chosen_suggestion(lint, frequent_spelling)
