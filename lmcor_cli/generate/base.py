@@ -45,6 +45,7 @@ class GeneratorSpec:
     temperature: float = 0.6
     jobs: int = 4  # requests in flight, for server generators
     rules_first: bool = True  # a model generator reads each sentence after Harper's fixes
+    sample_all: bool = False  # a model generator samples only where its greedy candidate changed the sentence
 
     @property
     def reads_rules_fixes(self) -> bool:
@@ -53,6 +54,11 @@ class GeneratorSpec:
         from lmcor_cli.generate.harper import available
 
         return self.rules_first and not self.name.startswith(PLUGIN_PREFIX) and available()
+
+    @property
+    def samples_adaptively(self) -> bool:
+        """Samples only where they can matter (``adaptive.py``): for a model; a plugin gets K."""
+        return not self.sample_all and not self.name.startswith(PLUGIN_PREFIX)
 
 
 PLUGIN_PREFIX = "py:"
@@ -72,7 +78,11 @@ def open_generator(spec: GeneratorSpec, warn: Callable[[str], None] = lambda mes
     if spec.reads_rules_fixes:
         from lmcor_cli.generate.rules_first import RulesFirst
 
-        return RulesFirst(generator)
+        generator = RulesFirst(generator)
+    if spec.samples_adaptively:
+        from lmcor_cli.generate.adaptive import AdaptiveSampling
+
+        generator = AdaptiveSampling(generator)
     return generator
 
 
@@ -116,4 +126,5 @@ def generator_id(spec: GeneratorSpec) -> str:
     from lmcor_cli.models import gguf_id
 
     model = spec.name if spec.name.startswith(PLUGIN_PREFIX) or is_server(spec.name) else gguf_id(spec.name)
-    return f"{model}|{spec.prompt.id}|t={spec.temperature}" + ("|rules-first" if spec.reads_rules_fixes else "")
+    return (f"{model}|{spec.prompt.id}|t={spec.temperature}" + ("|rules-first" if spec.reads_rules_fixes else "")
+            + ("|adaptive" if spec.samples_adaptively else ""))

@@ -1,13 +1,16 @@
 """Candidates from a GGUF model, decoded in batches through llama.cpp's low-level API.
 
-Decoding a small model on a CPU is memory-bound: one forward pass over 40 sequences
-costs little more than over one.  So the few-shot prefix is evaluated once, into
-sequence 0, and stays in the KV cache for the whole run; each sentence's suffix is
-evaluated once and shared by its K candidate sequences (a token may belong to several
-sequences); then all candidates of a group of sentences decode together, one token per
-sequence per step, each with its own sampler.  Candidate 0 is greedy (deterministic);
-the others sample at the configured temperature with seeds derived from the sentence,
-so a re-run gives the same pool.
+Decoding Gemma 3 270M on a 2-core CPU is compute-bound, not memory-bound: five candidates
+per sentence cost about 3.6 times one (40 sentences, one thread), and the 262k-entry output
+layer is more than half of each token's work — hence the English vocabulary copy
+(``english_gguf.py``) and sampling only where it can matter (``adaptive.py``).  Batching still pays for the shared parts: the
+few-shot prefix is evaluated once, into sequence 0, and stays in the KV cache for the
+whole run; each sentence's suffix is evaluated once and shared by its candidate
+sequences (a token may belong to several sequences); then all candidates of a group of
+sentences decode together, one token per sequence per step, each with its own sampler.
+Candidate 0 is greedy (deterministic); candidate n samples at the configured temperature
+with a seed derived from the sentence and n, so a re-run — or a later call for the
+samples alone (``samples``) — gives the same pool.
 """
 
 from __future__ import annotations
@@ -57,10 +60,18 @@ class LlamaCppGenerator:
         self.load_s = 0.0  # model load + few-shot prefix, for `lmcor bench`
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
+        return self._decode(sentences, range(k))
+
+    def samples(self, sentences: Sequence[str], n: int) -> list[list[Candidate]]:
+        """Candidates 1..n alone — exactly those ``candidates(sentences, n + 1)`` adds to the
+        greedy one (same seeds), for a caller that has the greedy candidate already."""
+        return self._decode(sentences, range(1, n + 1))
+
+    def _decode(self, sentences: Sequence[str], indices: range) -> list[list[Candidate]]:
         session = self._open()
         results: list[list[Candidate]] = []
-        for group in _groups(list(sentences), k, session):
-            results.extend(session.decode_group(group, k, self.spec.temperature))
+        for group in _groups(list(sentences), len(indices), session):
+            results.extend(session.decode_group(group, indices, self.spec.temperature))
         return results
 
     def log_likelihoods(self, texts: Sequence[str]) -> list[float]:
@@ -188,8 +199,10 @@ class _Session:
     def budget(self, sentence: str) -> int:
         return int(len(self.tokenize(sentence, add_bos=False)) * 1.5) + 8
 
-    def decode_group(self, sentences: list[str], k: int, temperature: float) -> list[list[Candidate]]:
+    def decode_group(self, sentences: list[str], indices: range, temperature: float) -> list[list[Candidate]]:
+        """Candidates number ``indices`` of each sentence (0 is the greedy one, n samples with seed + n)."""
         llama = self.llama
+        k = len(indices)
         sequences: list[list[_Sequence]] = []
         entries = []
         for i, sentence in enumerate(sentences):
@@ -211,7 +224,7 @@ class _Session:
                         pos=self.prefix_len + len(suffix),
                         logits_index=start + len(suffix) - 1,
                     )
-                    for j, seq_id in enumerate(seq_ids)
+                    for j, seq_id in zip(indices, seq_ids)
                 ]
             )
         try:
@@ -241,7 +254,7 @@ class _Session:
         return [
             [
                 Candidate(s.pieces.decode("utf-8", errors="ignore").strip(), "greedy" if j == 0 else "sample")
-                for j, s in enumerate(group)
+                for j, s in zip(indices, group)
             ]
             for group in sequences
         ]

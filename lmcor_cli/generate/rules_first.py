@@ -9,7 +9,7 @@ the guard and the corrector still compare them with the original.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from lmcor_cli.candidates import Candidate
@@ -24,7 +24,18 @@ class RulesFirst:
         self.inner = inner
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
-        return self.inner.candidates([harper_fix(sentence, frequent_spelling=True) for sentence in sentences], k)
+        return self.inner.candidates(self._fixed(sentences), k)
+
+    @property
+    def samples(self) -> Callable[[Sequence[str], int], list[list[Candidate]]]:
+        """The wrapped generator's ``samples`` on Harper's fixes; absent (AttributeError) where
+        the wrapped generator has none."""
+        inner = self.inner.samples
+        return lambda sentences, n: inner(self._fixed(sentences), n)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+    @staticmethod
+    def _fixed(sentences: Sequence[str]) -> list[str]:
+        return [harper_fix(sentence, frequent_spelling=True) for sentence in sentences]
