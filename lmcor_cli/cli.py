@@ -83,6 +83,7 @@ def fix(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
     fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="Let the corrector also weigh how fluent the generator finds each option (default; --no-fluency skips that scoring, about a seventh of lmcor bench's time, and is a little less accurate).", show_default=False)] = None,
     rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="Let the generator read each sentence after Harper's fixes (default, when Harper is installed: a small model then fixes grammar instead of misspellings).", show_default=False)] = None,
+    sample_all: Annotated[Optional[bool], typer.Option("--sample-all", help="Sample the K−1 extra candidates for every sentence, not only where the greedy candidate changed it (slower; the default loses at most a little quality, see README).", show_default=False)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain what is kept and why, on stderr.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
 ) -> None:
@@ -107,6 +108,7 @@ def fix(
         jobs=jobs,
         fluency=fluency,
         rules_first=rules_first,
+        sample_all=sample_all,
         dialect=dialect.value if dialect else None,
     )
     options = FixOptions(
@@ -133,6 +135,7 @@ def evaluate(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not reuse cached candidate pools.")] = False,
     fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
     rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix'.", show_default=False)] = None,
+    sample_all: Annotated[Optional[bool], typer.Option("--sample-all", help="As in 'lmcor fix'.", show_default=False)] = None,
 ) -> None:
     """Score systems on GEC data: GLEU (JFLEG procedure) and M2 precision/recall/F0.5."""
     from lmcor_cli.commands.eval import run_eval
@@ -146,7 +149,8 @@ def evaluate(
         systems = "" if hypotheses else ",".join(ALL_SYSTEMS)
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
     settings = _settings(generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
-                         cache=False if no_cache else None, fluency=fluency, rules_first=rules_first)
+                         cache=False if no_cache else None, fluency=fluency, rules_first=rules_first,
+                         sample_all=sample_all)
     raise typer.Exit(run_eval(data, chosen, limit, prompts, candidates, output_format, plot_path, hypotheses, settings, env))
 
 
@@ -160,6 +164,7 @@ def bench(
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
     fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
     rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix'.", show_default=False)] = None,
+    sample_all: Annotated[Optional[bool], typer.Option("--sample-all", help="As in 'lmcor fix'.", show_default=False)] = None,
 ) -> None:
     """Time the fix pipeline (cache off) and raw llama.cpp generation on the same sentences."""
     import json
@@ -171,7 +176,7 @@ def bench(
         env.error("--format must be table or json")
         raise typer.Exit(2)
     settings = _settings(generator=generator, corrector=corrector, threads=threads, fluency=fluency,
-                         rules_first=rules_first)
+                         rules_first=rules_first, sample_all=sample_all)
     report = run_bench(file, candidates, settings, env)
     if output_format == "json":
         print(json.dumps(report))
@@ -225,6 +230,7 @@ def train_candidates(
     generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the generator.")] = None,
     rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix' (train with what inference uses).", show_default=False)] = None,
+    sample_all: Annotated[Optional[bool], typer.Option("--sample-all", help="As in 'lmcor fix' (train with what inference uses).", show_default=False)] = None,
     skip: Annotated[int, typer.Option("--skip", min=0, help="Leave out the first N sentences of the inputs (e.g. those a corrector already trained on).")] = 0,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Use at most N sentences after the skipped ones.")] = None,
 ) -> None:
@@ -232,7 +238,7 @@ def train_candidates(
     from lmcor_cli.commands.train import run_candidates
 
     env = Env()
-    settings = _settings(generator=generator, threads=threads, rules_first=rules_first)
+    settings = _settings(generator=generator, threads=threads, rules_first=rules_first, sample_all=sample_all)
     raise typer.Exit(run_candidates(data, out, candidates, prompts, skip, limit, settings, env))
 
 

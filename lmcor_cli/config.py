@@ -49,6 +49,7 @@ class Settings:
     cache: bool = True
     fluency: bool = True  # rank mode also weighs the generator's fluency score of each option (slower, better)
     rules_first: bool = True  # the generator reads each sentence after Harper's fixes
+    sample_all: bool = False  # K−1 samples for every sentence, not only where the greedy candidate changed it
     prompt_variant: int = 0
     beam_size: int | None = None
     jobs: int = 4  # requests in flight to a generator server
@@ -115,7 +116,7 @@ def _file_settings(start: Path) -> Settings:
     for key in ("candidates", "threads", "prompt_variant", "beam_size", "jobs"):
         if key in values and (not isinstance(values[key], int) or values[key] < 0):
             raise UsageError(f"{path}: '{key}' must be a non-negative integer")
-    for key in ("cache", "fluency", "rules_first"):
+    for key in ("cache", "fluency", "rules_first", "sample_all"):
         if key in values and not isinstance(values[key], bool):
             raise UsageError(f"{path}: '{key}' must be true or false")
     for key in ("generator", "corrector", "syntax", "device", "dialect"):

@@ -77,6 +77,7 @@ def generator_spec(settings: Settings, device: str = "cpu", prompt_variant: int 
         device=device,
         jobs=settings.jobs,
         rules_first=settings.rules_first,
+        sample_all=settings.sample_all,
     )
 
 
