@@ -189,6 +189,32 @@ def bench(
         env.stdout_console().print(table)
 
 
+@app.command()
+def lsp(
+    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
+    corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
+    candidates: Annotated[Optional[int], typer.Option("--candidates", "-k", help="As in 'lmcor fix'.")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
+    device: Annotated[Optional[Device], typer.Option("--device", help="As in 'lmcor fix'.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
+    fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
+    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix'.", show_default=False)] = None,
+    dialect: Annotated[Optional[Dialect], typer.Option("--dialect", help="As in 'lmcor fix'.", show_default=False)] = None,
+) -> None:
+    """Language server on stdin/stdout: diagnostics for the sentences 'lmcor fix' would rewrite, the rewrite as a quick fix.
+
+    Each document's settings come from the configuration nearest to it; these flags override them.
+    """
+    from lmcor_cli.lsp import serve
+
+    overrides = {
+        "generator": generator, "corrector": corrector, "candidates": candidates, "threads": threads,
+        "device": device.value if device else None, "cache": False if no_cache else None, "fluency": fluency,
+        "rules_first": rules_first, "dialect": dialect.value if dialect else None,
+    }
+    raise typer.Exit(serve({key: value for key, value in overrides.items() if value is not None}))
+
+
 models_app = typer.Typer(help="Generators and correctors: list what is available, pull GGUFs from the Hub.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 

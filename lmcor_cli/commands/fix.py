@@ -54,7 +54,7 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
     try:
         for name in files:
             shown = options.stdin_filename if name == "-" and options.stdin_filename else name
-            if _ignored(shown, settings.ignore):
+            if ignored(shown, settings.ignore):
                 env.notice(f"{shown}: ignored by configuration")
                 if name == "-" and options.output_format == "text" and not options.check:
                     shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer)  # an editor's buffer comes back as it was
@@ -136,7 +136,7 @@ def _expand_folder(name: str) -> list[str]:
     return sorted(found)
 
 
-def _ignored(name: str, globs: tuple[str, ...]) -> bool:
+def ignored(name: str, globs: tuple[str, ...]) -> bool:
     if name == "-":
         return False
     path = PurePath(name)
