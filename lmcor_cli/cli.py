@@ -276,13 +276,14 @@ def train_synth(
     data: Annotated[Optional[list[Path]], typer.Option("--data", help="JSONL/M2 data whose references are clean sentences.")] = None,
     pairs: Annotated[Optional[list[Path]], typer.Option("--pairs", help="JSONL/M2 learner data: its real (source, correction) pairs get made-up candidate pools (the `train fit` dev share is left out).")] = None,
     stdlib_docs: Annotated[bool, typer.Option("--stdlib-docs", help="Also use sentences from Python's standard-library docstrings (PSF License).")] = False,
+    errors_from: Annotated[Optional[list[Path]], typer.Option("--errors-from", help="M2 files whose gold edits, read backwards, set the errors' kinds and rates (default: hand-set rates).")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> None:
     """Corrupt clean sentences into synthetic (source, candidates → target) triples."""
     from lmcor_cli.commands.train import run_synth
 
     env = Env()
-    raise typer.Exit(run_synth(clean or [], data or [], pairs or [], stdlib_docs, out, n, seed, env))
+    raise typer.Exit(run_synth(clean or [], data or [], pairs or [], stdlib_docs, out, n, seed, env, errors_from or []))
 
 
 @train_app.command("vocab")

@@ -46,7 +46,7 @@ def _prefixed(path: Path):  # type: ignore[no-untyped-def]
 
 
 def run_synth(clean_files: list[Path], data: list[Path], pair_files: list[Path], use_stdlib: bool,
-              out: Path, n: int, seed: int, env: Env) -> int:
+              out: Path, n: int, seed: int, env: Env, errors_from: list[Path] = ()) -> int:
     from lmcor_cli.train.pairs import is_dev
     from lmcor_cli.train.synth import (
         read_clean,
@@ -66,9 +66,16 @@ def run_synth(clean_files: list[Path], data: list[Path], pair_files: list[Path],
     if not clean and not pairs:
         env.error("no sentences: pass --clean FILE, --data FILE, --pairs FILE or --stdlib-docs")
         return 2
+    corruptor = None
+    if errors_from:
+        from lmcor_cli.train.error_model import corruptor_from
+
+        corruptor, model = corruptor_from(errors_from)
+        env.stderr.print(f"lmcor: error model from {len(errors_from)} M2 file(s): {len(model.confusions)} confusion sets, "
+                         f"{model.spelling_rate:.2%} misspelt and {model.inflection_rate:.2%} mis-inflected words", markup=False)
     started = time.perf_counter()
     with JobProgress(env, "synth", n) as progress:
-        added = write_synth(clean, out, n, seed, pairs, on_progress=progress.advance)
+        added = write_synth(clean, out, n, seed, pairs, on_progress=progress.advance, corruptor=corruptor)
     env.stderr.print(f"lmcor: {added} synthetic triples added from {len(clean)} clean sentences and "
                      f"{len(pairs)} learner pairs → {out} ({time.perf_counter() - started:.0f} s)", markup=False)
     return 0

@@ -13,43 +13,18 @@ from __future__ import annotations
 import ast
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from lmcor_cli.candidates import Candidate
+from lmcor_cli.train.error_model import misspell, reinflect
 
 ARTICLES = ["a", "an", "the"]
 PREPOSITIONS = ["in", "on", "at", "to", "for", "of", "with", "from", "by", "about", "into"]
 AGREEMENT = {"is": "are", "are": "is", "was": "were", "were": "was", "has": "have", "have": "has",
              "does": "do", "do": "does", "this": "these", "these": "this", "that": "those", "those": "that"}
 FUNCTION_WORDS = {"a", "an", "the", "to", "of", "is", "are", "that", "it", "in", "and", "be", "for"}
-KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-
-
-def _spelling(word: str, rng: random.Random) -> str:
-    if len(word) < 4 or not word.isalpha():
-        return word
-    i = rng.randrange(1, len(word) - 1)
-    op = rng.choice(["swap", "drop", "double", "replace"])
-    if op == "swap":
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-    if op == "drop":
-        return word[:i] + word[i + 1 :]
-    if op == "double":
-        return word[:i] + word[i] + word[i:]
-    return word[:i] + rng.choice(KEYBOARD) + word[i + 1 :]
-
-
-def _verb_form(word: str, rng: random.Random) -> str:
-    lower = word.lower()
-    if lower.endswith("ed") and len(lower) > 4:
-        return word[:-2] + rng.choice(["", "ing", "s"])
-    if lower.endswith("ing") and len(lower) > 5:
-        return word[:-3] + rng.choice(["", "ed", "s"])
-    if lower.endswith("s") and not lower.endswith("ss") and len(lower) > 3:
-        return word[:-1]
-    return word + "s" if word.isalpha() and len(word) > 2 else word
 
 
 def corrupt(sentence: str, rng: random.Random, max_errors: int = 3) -> str:
@@ -69,9 +44,9 @@ def corrupt(sentence: str, rng: random.Random, max_errors: int = 3) -> str:
         elif bare in AGREEMENT and kind < 0.7:
             words[i] = word.replace(bare, AGREEMENT[bare], 1)
         elif kind < 0.25:
-            words[i] = _spelling(word, rng)
+            words[i] = misspell(word, rng)
         elif kind < 0.4:
-            words[i] = _verb_form(word, rng)
+            words[i] = reinflect(word, rng)
         elif kind < 0.5 and bare in FUNCTION_WORDS:
             words[i] = ""
         elif kind < 0.6 and i + 1 < len(words) and word.isalpha() and words[i + 1].isalpha():
@@ -85,7 +60,7 @@ def corrupt(sentence: str, rng: random.Random, max_errors: int = 3) -> str:
         elif kind < 0.93 and word[-1:] in ".!?":
             words[i] = word[:-1] + rng.choice(["", " ."])
         else:
-            words[i] = _spelling(word, rng)
+            words[i] = misspell(word, rng)
         words = [w for w in " ".join(words).split()]
     return " ".join(words)
 
@@ -176,6 +151,7 @@ def read_clean(paths: Iterable[Path]) -> Iterator[str]:
 
 def write_synth(  # type: ignore[no-untyped-def]
     clean: list[str], out: Path, n: int, seed: int, pairs: list[tuple[str, str]] = (), on_progress=lambda k: None,
+    corruptor: Callable[[str, random.Random], str] | None = None,
 ) -> int:
     """Append synthetic records to ``out`` until it holds ``n`` (resumable: counts what is there).
 
@@ -199,7 +175,7 @@ def write_synth(  # type: ignore[no-untyped-def]
                 share = LEARNER_TARGET_SHARE
             else:
                 target = clean[rng.randrange(len(clean))]
-                source = target if rng.random() < 0.15 else corrupt(target, rng)
+                source = target if rng.random() < 0.15 else (corruptor or corrupt)(target, rng)
                 share = CLEAN_TARGET_SHARE
             pool = corrector_pool(source, synthetic_pool(source, target, others, rng, target_share=share))
             record = {"id": f"synth-{index}", "source": source, "references": [target],
