@@ -152,13 +152,14 @@ class Checker:
         check = OutputCheck(path or job.uri, iter(_LINE.findall(job.text)))
         pieces = fix_document(check.lines(), _syntax(path, job.language_id, settings.syntax), engine)
         found: list[Located] = []
-        published = time.monotonic()
+        published_at, published_count = time.monotonic(), None
         for item in located(check.verified(self._unless_superseded(pieces, job))):
             found.append(item)
-            if time.monotonic() - published >= PARTIAL_EVERY_S:
+            if time.monotonic() - published_at >= PARTIAL_EVERY_S:
                 self._publish(job, list(found))
-                published = time.monotonic()
-        self._publish(job, found)
+                published_at, published_count = time.monotonic(), len(found)
+        if published_count != len(found):
+            self._publish(job, found)
 
     def _unless_superseded(self, pieces: Iterable[Piece], job: Job) -> Iterator[Piece]:
         for piece in pieces:

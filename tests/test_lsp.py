@@ -242,3 +242,15 @@ def test_exit_does_not_wait_for_model_work(tmp_path, client_factory):
     started = time.monotonic()
     assert client.close() == 0
     assert time.monotonic() - started < 5
+
+
+def test_a_long_document_publishes_what_is_found_so_far(tmp_path, client_factory):
+    doc = tmp_path / "notes.md"
+    client = client_factory("-g", RULES, cwd=tmp_path, env={"LMCOR_TEST_DELAY": "1.2"})  # 1.2 s per sentence
+    client.initialize(tmp_path)
+    client.open(doc, "This are one.\n\nIt have two.\n")  # two batches: the first paragraph goes alone
+    first = client.wait_for("textDocument/publishDiagnostics")
+    second = client.wait_for("textDocument/publishDiagnostics")
+    assert (first["version"], len(first["diagnostics"])) == (1, 1)
+    assert (second["version"], len(second["diagnostics"])) == (1, 2)
+    assert client.close() == 0
