@@ -21,19 +21,20 @@ import asyncio
 import contextlib
 import os
 import re
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from lmcor_cli import __version__, interrupt
+from lmcor_cli import __version__
 from lmcor_cli.commands.fix import ignored
 from lmcor_cli.config import Settings, load_settings
 from lmcor_cli.console import Env
@@ -308,20 +309,25 @@ def serve(overrides: dict[str, Any]) -> int:
     The protocol gets its own copy of stdout, and file descriptor 1 is pointed at stderr:
     llama.cpp and Harper write to fd 1 directly, which would corrupt the stream.  The process
     ends with ``os._exit`` so that model work still running in the background thread (native
-    code that cannot be interrupted) does not hold up the editor.
+    code that cannot be interrupted) does not hold up the editor; nothing is lost by it, as
+    the server writes no files and the cache's sqlite transactions survive a kill.
     """
+    if sys.stdin.isatty():
+        Env().warn("lsp speaks the Language Server Protocol on stdin/stdout: start it from your editor "
+                   "(README, 'Editors'); Ctrl-C stops it")
     protocol_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    # Ctrl-C and SIGTERM end the server at once: it writes no files, and pygls would otherwise
+    # wait for its reader thread, blocked on a stdin the editor keeps open.
+    signal.signal(signal.SIGINT, lambda signum, frame: _leave(protocol_out, EXIT_INTERRUPTED))
+    signal.signal(signal.SIGTERM, lambda signum, frame: _leave(protocol_out, 128 + signal.SIGTERM))
     server, state = build_server(overrides)
     server.start_io(sys.stdin.buffer, protocol_out)
-    code = 0 if state["shutdown"] else 1
-    try:
-        interrupt.check()
-    except KeyboardInterrupt:
-        code = EXIT_INTERRUPTED
-    except SystemExit as stop:
-        code = int(stop.code or 1)
+    _leave(protocol_out, 0 if state["shutdown"] else 1)
+
+
+def _leave(protocol_out: IO[bytes], code: int) -> None:
     for stream in (protocol_out, sys.stderr):  # pygls closes the protocol stream on exit
         with contextlib.suppress(ValueError, OSError):
             stream.flush()

@@ -254,3 +254,14 @@ def test_a_long_document_publishes_what_is_found_so_far(tmp_path, client_factory
     assert (first["version"], len(first["diagnostics"])) == (1, 1)
     assert (second["version"], len(second["diagnostics"])) == (1, 2)
     assert client.close() == 0
+
+
+def test_sigterm_ends_the_server_at_once_with_stdin_still_open(tmp_path, client_factory):
+    import signal
+
+    client = client_factory("-g", RULES, cwd=tmp_path, env={"LMCOR_TEST_HOLD_ON_CALL": "1"})
+    client.initialize(tmp_path)
+    client.open(tmp_path / "notes.md", "This are one.\n")  # the model "works" on it
+    time.sleep(0.5)
+    client.proc.send_signal(signal.SIGTERM)
+    assert client.proc.wait(timeout=5) == 143
