@@ -29,11 +29,13 @@ from lmcor_cli.pipeline import fix_document
 from lmcor_cli.segment import iter_chunks, paragraphs, syntax_for
 from lmcor_cli.textio import open_source
 
-SAMPLE = "bench.md"
+SAMPLE = "bench.md"  # a user guide full of learner errors
+CLEAN_SAMPLE = "clean.md"  # the same guide, corrected: what a well-edited document costs
 
 
-def sample_text() -> tuple[str, str]:
-    return SAMPLE, files("lmcor_cli").joinpath("samples", SAMPLE).read_text(encoding="utf-8")
+def sample_text(clean: bool = False) -> tuple[str, str]:
+    name = CLEAN_SAMPLE if clean else SAMPLE
+    return name, files("lmcor_cli").joinpath("samples", name).read_text(encoding="utf-8")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -52,8 +54,8 @@ def _read(path: Path) -> str:
         source.close()
 
 
-def run_bench(path: Path | None, k: int, settings: Settings, env: Env) -> dict[str, float | int | str]:
-    name, text = (str(path), _read(path)) if path else sample_text()
+def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bool = False) -> dict[str, float | int | str]:
+    name, text = (str(path), _read(path)) if path else sample_text(clean)
     syntax = syntax_for(name, settings.syntax)
     settings = replace(settings, cache=False, candidates=k)
     engine = build_engine(settings, env)

@@ -156,7 +156,8 @@ def evaluate(
 
 @app.command()
 def bench(
-    file: Annotated[Optional[Path], typer.Argument(help="File to fix (default: a shipped 101-sentence Markdown sample).")] = None,
+    file: Annotated[Optional[Path], typer.Argument(help="File to fix (default: a shipped 101-sentence Markdown sample with many errors).")] = None,
+    clean: Annotated[bool, typer.Option("--clean", help="Use the shipped sample's corrected twin instead: well-edited prose, where lmcor should change nothing.")] = False,
     candidates: Annotated[int, typer.Option("--candidates", "-k", help="Candidates per sentence.")] = 5,
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
@@ -175,9 +176,12 @@ def bench(
     if output_format not in ("table", "json"):
         env.error("--format must be table or json")
         raise typer.Exit(2)
+    if clean and file:
+        env.error("give a file or --clean, not both")
+        raise typer.Exit(2)
     settings = _settings(generator=generator, corrector=corrector, threads=threads, fluency=fluency,
                          rules_first=rules_first, sample_all=sample_all)
-    report = run_bench(file, candidates, settings, env)
+    report = run_bench(file, candidates, settings, env, clean=clean)
     if output_format == "json":
         print(json.dumps(report))
     else:

@@ -25,3 +25,10 @@ def test_bench_on_a_user_file(tmp_path):
     doc.write_text("This are one. It have two.\n")
     report = json.loads(run_lmcor("bench", str(doc), "-g", RULES, "--format", "json").stdout)
     assert report["sentences"] == 2 and report["file"] == str(doc)
+
+
+def test_bench_clean_runs_the_corrected_twin_of_the_sample():
+    report = json.loads(run_lmcor("bench", "--clean", "-g", RULES, "--format", "json", "-k", "1").stdout)
+    assert report["file"] == "clean.md" and report["sentences"] == 101  # sentence for sentence the same guide
+    both = run_lmcor("bench", "--clean", "README.md", "-g", RULES)
+    assert both.returncode == 2 and b"not both" in both.stderr
