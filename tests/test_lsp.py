@@ -158,7 +158,7 @@ def test_a_session_diagnoses_offers_the_rewrite_and_shuts_down(tmp_path, client_
         "context": {"diagnostics": diagnostics},
     })
     assert [a["title"] for a in actions] == ["lmcor: It has two lines."] and actions[0]["kind"] == "quickfix"
-    all_edits = [e for d in diagnostics for e in [{"range": d["range"], "newText": d["data"]["replacement"]}]]
+    all_edits = [{"range": d["range"], "newText": d["data"]["replacement"]} for d in diagnostics]
     assert _apply(TEXT, actions[0]["edit"]["changes"][doc.as_uri()]) == TEXT.replace("It have\ntwo", "It has\ntwo")
     assert _apply(TEXT, all_edits) == FIXED == run_lmcor("fix", "-g", RULES, str(doc)).stdout.decode()
 
