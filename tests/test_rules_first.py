@@ -46,7 +46,8 @@ def test_the_cache_key_says_whether_rules_came_first():
     url = "http://127.0.0.1:9/v1"
     with_rules = generator_id(generator_spec(Settings(generator=url)))
     without = generator_id(generator_spec(Settings(generator=url, rules_first=False)))
-    assert with_rules == without + "|rules-first"
+    assert with_rules == without.replace("|adaptive", "|rules-first|adaptive")
+    assert generator_id(generator_spec(Settings(generator=url, sample_all=True))) == with_rules.removesuffix("|adaptive")
 
 
 def test_fix_sends_the_server_harpers_fix(server):
