@@ -305,7 +305,7 @@ def train_vocab_command(
 
 @train_app.command("fit")
 def train_fit(
-    vocab: Annotated[Path, typer.Option("--vocab", help="SentencePiece model from 'train vocab'.")],
+    vocab: Annotated[Optional[Path], typer.Option("--vocab", help="SentencePiece model from 'train vocab' (not with --init).")] = None,
     real: Annotated[Optional[list[Path]], typer.Option("--real", help="'train candidates' output (real triples; 5% by id are the dev set).")] = None,
     synth: Annotated[Optional[list[Path]], typer.Option("--synth", help="'train synth' output (without --real, the triples of 5% of its clean sentences are the dev set).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (checkpoint, best weights); re-running resumes.")] = Path("runs/fit"),
@@ -315,14 +315,19 @@ def train_fit(
     max_steps: Annotated[int, typer.Option("--max-steps")] = 20000,
     max_minutes: Annotated[float, typer.Option("--max-minutes", help="Stop this run (after a checkpoint) after this many minutes; re-running resumes. 0 = no limit.")] = 0.0,
     eval_every: Annotated[int, typer.Option("--eval-every")] = 250,
-    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (after warm-up; inverse square root decay).")] = 1e-3,
+    lr: Annotated[Optional[float], typer.Option("--lr", help="Peak learning rate (after warm-up; inverse square root decay). Default 1e-3 from scratch, 5e-5 with --init, 2e-4 with --lora.", show_default=False)] = None,
     real_weight: Annotated[int, typer.Option("--real-weight", min=1, help="Repeat each real training triple this often (there are far fewer real than synthetic ones).")] = 1,
     output_format: Annotated[str, typer.Option("--output-format", help="What the corrector writes: 'text' (the corrected sentence) or 'edits' (only the changes: old <sep> new ...).")] = "text",
     init_from: Annotated[Optional[Path], typer.Option("--init-from", help="Start a new run from another run folder's best weights (its architecture and vocabulary).")] = None,
+    init: Annotated[Optional[str], typer.Option("--init", help="Start a decoder-only corrector from a pretrained causal LM: gemma3-270m (the generator's English-vocabulary copy), gemma3-270m-full, a .gguf file or a Hugging Face folder with tokenizer.model. --d-model/--layers do not apply.")] = None,
+    kept_pieces: Annotated[int, typer.Option("--kept-pieces", min=1, help="With --init: vocabulary rows kept (the pieces the data uses most, then common English words'; byte pieces always).")] = 32000,
+    keep_layers: Annotated[str, typer.Option("--keep-layers", help="With --init: N (that many layers, evenly spread) or a list like 0,3,7; default all.")] = "",
+    lora: Annotated[int, typer.Option("--lora", min=0, help="With --init: train rank-N LoRA adapters (merged at export) instead of every weight; 0 = full fine-tuning.")] = 0,
+    bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bf16 autocast; default: only where the device computes bf16 natively (CUDA, AMX, AVX-512-BF16) — emulated it is ~20x slower than fp32.", show_default=False)] = None,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
     threads: Annotated[Optional[int], typer.Option("--threads", help="torch CPU threads.")] = None,
 ) -> None:
-    """Train the corrector (a small Transformer encoder-decoder) from scratch (torch; checkpoints and resumes exactly)."""
+    """Train the corrector (torch; checkpoints and resumes exactly): a small Transformer encoder-decoder from scratch, or with --init a pruned pretrained decoder."""
     from lmcor_cli.commands.train import run_fit
     from lmcor_cli.correct import OUTPUT_FORMATS
     from lmcor_cli.train.fit import FitConfig
@@ -332,9 +337,12 @@ def train_fit(
         import torch
 
         torch.set_num_threads(threads)
+    if lr is None:
+        lr = (2e-4 if lora else 5e-5) if init else 1e-3
     config = FitConfig(d_model=d_model, d_ff=4 * d_model, layers=layers, batch_size=batch_size, max_steps=max_steps,
-                       max_minutes=max_minutes, eval_every=eval_every, lr=lr, device=device,
-                       output_format=output_format, init_from=str(init_from or ""))
+                       max_minutes=max_minutes, eval_every=eval_every, lr=lr, device=device, bf16=bf16,
+                       output_format=output_format, init_from=str(init_from or ""), init=init or "",
+                       kept_pieces=kept_pieces, keep_layers=keep_layers, lora_rank=lora)
     if output_format not in OUTPUT_FORMATS:
         env.error(f"--output-format must be {' or '.join(OUTPUT_FORMATS)}, not {output_format!r}")
         raise typer.Exit(2)
@@ -344,7 +352,7 @@ def train_fit(
 @train_app.command("export")
 def train_export(
     fit_dir: Annotated[Path, typer.Option("--fit", help="Run folder of 'train fit'.")] = Path("runs/fit"),
-    vocab: Annotated[Path, typer.Option("--vocab", help="SentencePiece model.")] = Path("runs/spm.model"),
+    vocab: Annotated[Optional[Path], typer.Option("--vocab", help="SentencePiece model (default runs/spm.model; a decoder run has its own).", show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Corrector folder to write.")] = Path("models/lmcor-default"),
     name: Annotated[str, typer.Option("--name")] = "lmcor-default",
     beam_size: Annotated[int, typer.Option("--beam-size")] = 1,

@@ -1,7 +1,10 @@
-"""The corrector: a CTranslate2 seq2seq model that reads source + candidates.
+"""The corrector: a CTranslate2 model that reads source + candidates.
 
 ``format_input`` is the one definition of the corrector's input, shared by training
-and inference; a model folder records which format it was trained on.
+and inference; a model folder records which format it was trained on.  Two kinds of
+folder: a seq2seq ``Translator`` trained from scratch (``format_input`` is its source), or
+a decoder-only ``Generator`` started from a pretrained LM (``decoder_prompt`` — the same
+text, then ``PROMPT_END`` — is its prompt, and it continues with the sentence).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.errors import ModelError
+from lmcor_cli.pruned_vocab import PrunedVocabulary
 from lmcor_cli.rank_features import (
     DEFAULT_WEIGHTS,
     FEATURES,
@@ -31,6 +35,8 @@ SPECIAL_SYMBOLS = [SEPARATOR, *sorted(set(ORIGIN_TAGS.values()))]
 MODEL_FILES = ("model.bin", "spm.model", "lmcor.json")
 OUTPUT_FORMATS = ("text", "edits")
 MODES = ("rewrite", "rank")
+ARCHITECTURES = ("encoder-decoder", "decoder")
+PROMPT_END = " correction:"  # a decoder corrector's prompt ends here; its answer follows after a space
 
 
 def format_input(source: str, candidates: Sequence[Candidate]) -> str:
@@ -39,6 +45,23 @@ def format_input(source: str, candidates: Sequence[Candidate]) -> str:
     for candidate in candidates:
         parts.append(f"{SEPARATOR} {ORIGIN_TAGS.get(candidate.origin, '<llm>')} {candidate.text}")
     return " ".join(parts)
+
+
+def decoder_prompt(vocab: PrunedVocabulary, model_input: str, max_tokens: int | None) -> list[str]:
+    """``<bos>``, ``model_input`` (``format_input``'s text, cut at the limit: the source comes
+    first, so only trailing candidates are lost), then ``PROMPT_END``.  The parts (and the
+    answer) are encoded apart, in training as at inference, so a cut never re-segments them."""
+    end = vocab.encode(PROMPT_END)
+    body = vocab.encode(model_input)
+    if max_tokens:
+        body = body[: max(max_tokens - 1 - len(end), 0)]
+    return [vocab.bos, *body, *end]
+
+
+def decoder_answer(vocab: PrunedVocabulary, text: str, max_tokens: int | None = None) -> list[str]:
+    """What a decoder corrector writes after its prompt: the sentence after a space, then EOS."""
+    pieces = vocab.encode(" " + text)
+    return [*(pieces[: max_tokens - 1] if max_tokens else pieces), vocab.eos]
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,7 @@ class CorrectorInfo:
     mode: str = "rewrite"  # or "rank": the model only scores the pool and the source, and the best scored wins
     rank_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))  # see rank_features.py
     fluency_weights: dict[str, float] | None = None  # the same with the generator's fluency score ("lm")
+    architecture: str = "encoder-decoder"  # or "decoder": a ctranslate2.Generator with a pruned vocabulary
 
 
 def inspect_corrector(path: Path) -> CorrectorInfo:
@@ -79,10 +103,16 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         raise ModelError(f"corrector {path}: unknown mode {mode!r} (this lmcor knows {', '.join(MODES)})")
     if output_format not in OUTPUT_FORMATS:
         raise ModelError(f"corrector {path}: unknown output format {output_format!r} (this lmcor reads {', '.join(OUTPUT_FORMATS)})")
+    architecture = meta.get("architecture", "encoder-decoder")
+    if architecture not in ARCHITECTURES:
+        raise ModelError(f"corrector {path}: unknown architecture {architecture!r} (this lmcor runs {', '.join(ARCHITECTURES)})")
+    files = MODEL_FILES + (("vocabulary.json",) if architecture == "decoder" else ())
+    if not (path / "vocabulary.json").is_file() and architecture == "decoder":
+        raise ModelError(f"corrector {path}: a decoder corrector needs its vocabulary.json")
     rank_weights = _weights(path, meta.get("rank_weights", DEFAULT_WEIGHTS))
     fluency_weights = _weights(path, meta["fluency_weights"]) if "fluency_weights" in meta else None
     digest = hashlib.sha256()
-    for name in MODEL_FILES:
+    for name in files:
         stat = (path / name).stat()
         digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     checksums = path / "SHA256SUMS"
@@ -101,6 +131,7 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
         mode=mode,
         rank_weights=rank_weights,
         fluency_weights=fluency_weights,
+        architecture=architecture,
     )
 
 
@@ -120,47 +151,65 @@ class Corrector:
         self.device = device
         self.threads = threads
         self.beam_size = beam_size or info.beam_size
-        self._translator = None
+        self._model = None  # a ctranslate2.Translator, or a Generator for a decoder corrector
         self._spm = None
+        self._vocab: PrunedVocabulary | None = None  # a decoder corrector's pieces
 
     @property
     def id(self) -> str:
         """What keys cached results: the model and the beam size (which changes the output)."""
         return f"{self.info.id}|beam={self.beam_size}"
 
+    @property
+    def _decoder(self) -> bool:
+        return self.info.architecture == "decoder"
+
     def _load(self) -> None:
         import ctranslate2
         import sentencepiece
 
+        path = self.info.path
         try:
-            self._spm = sentencepiece.SentencePieceProcessor(model_file=str(self.info.path / "spm.model"))
             compute_type = "int8" if self.device == "cpu" else "float16"
-            self._translator = ctranslate2.Translator(
-                str(self.info.path), device=self.device, compute_type=compute_type, intra_threads=self.threads
-            )
+            if self._decoder:
+                kept = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
+                self._vocab = PrunedVocabulary(path / "spm.model", kept)
+                self._model = ctranslate2.Generator(str(path), device=self.device, compute_type=compute_type,
+                                                    intra_threads=self.threads)
+                return
+            self._spm = sentencepiece.SentencePieceProcessor(model_file=str(path / "spm.model"))
+            self._model = ctranslate2.Translator(str(path), device=self.device, compute_type=compute_type,
+                                                 intra_threads=self.threads)
         except (RuntimeError, OSError, ValueError) as exc:
-            raise ModelError(f"corrector {self.info.path}: cannot load ({str(exc).splitlines()[0]})") from None
-        if self._translator is not None:
-            vocab = self._spm.get_piece_size()
-            if vocab > 0 and self._spm.piece_to_id(SEPARATOR) == self._spm.unk_id():
-                raise ModelError(f"corrector {self.info.path}: vocabulary lacks the {SEPARATOR} symbol")
+            raise ModelError(f"corrector {path}: cannot load ({str(exc).splitlines()[0]})") from None
+        vocab = self._spm.get_piece_size()
+        if vocab > 0 and self._spm.piece_to_id(SEPARATOR) == self._spm.unk_id():
+            raise ModelError(f"corrector {path}: vocabulary lacks the {SEPARATOR} symbol")
+
+    def _pieces(self, text: str) -> list[str]:
+        if self._vocab is not None:
+            return self._vocab.encode(text)
+        assert self._spm is not None
+        return self._spm.encode(text, out_type=str)
 
     def correct(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], fluency: FluencyScorer | None = None) -> list[str]:
         """One corrected sentence per source; ``fluency`` (the generator's scorer, if it has one)
         lets rank mode use its fluency weights."""
         if not sources:
             return []
-        if self._translator is None:
+        if self._model is None:
             self._load()
-        assert self._spm is not None and self._translator is not None
         batch = self._encode_inputs(sources, pools)
         if self.info.mode == "rank":
             return self._rank(sources, pools, batch, fluency)
-        limits = [max(16, int(len(self._spm.encode(s)) * self.info.max_output_ratio) + 8) for s in sources]
+        limits = [max(16, int(len(self._pieces(s)) * self.info.max_output_ratio) + 8) for s in sources]
         if self.info.max_output_tokens:
             limits = [min(limit, self.info.max_output_tokens) for limit in limits]
+        if self._decoder:
+            return self._continue(batch, max(limits))
+        assert self._spm is not None
         with self._model_errors():
-            results = self._translator.translate_batch(
+            results = self._model.translate_batch(
                 batch,
                 beam_size=self.beam_size,
                 max_batch_size=32,
@@ -173,6 +222,17 @@ class Corrector:
 
             outputs = [apply_edit_script(source, script) for source, script in zip(sources, outputs)]
         return outputs
+
+    def _continue(self, prompts: list[list[str]], limit: int) -> list[str]:
+        """A decoder corrector's rewrites: greedy (or beam) continuations of the prompts up to
+        EOS, at most ``limit`` tokens each."""
+        assert self._vocab is not None
+        with self._model_errors():
+            results = self._model.generate_batch(
+                prompts, max_batch_size=16, beam_size=self.beam_size, max_length=limit, end_token=self._vocab.eos,
+                include_prompt_in_result=False,
+            )
+        return [self._vocab.decode(r.sequences[0]).strip() for r in results]
 
     def rank_weights(self, fluency: FluencyScorer | None) -> dict[str, float]:
         """The fluency weight set when the generator can score and the folder has one."""
@@ -199,21 +259,12 @@ class Corrector:
         With ``fluency``, the generator scores every distinct option once."""
         if not sources:
             return []
-        if self._translator is None:
+        if self._model is None:
             self._load()
-        assert self._spm is not None and self._translator is not None
         if batch is None:
             batch = self._encode_inputs(sources, pools)
         options = [list(dict.fromkeys([c.text for c in pool] + [source])) for source, pool in zip(sources, pools)]
-        inputs = [batch[i] for i, texts in enumerate(options) for _ in texts]
-        # Scored up to the model's output limit (its position table ends there); only a very long
-        # sentence is cut, and all its options alike.
-        limit = self.info.max_output_tokens - 1 if self.info.max_output_tokens else None
-        targets = [self._spm.encode(text, out_type=str)[:limit] for texts in options for text in texts]
-        with self._model_errors():
-            # Batches of ~1k tokens: on one core here ~7% faster than 2k and ~20% than 4k, and far faster
-            # than 64 examples a batch.
-            scored = iter(self._translator.score_batch(inputs, targets, max_batch_size=1024, batch_type="tokens"))
+        scored = iter(self._option_log_probs(batch, options))
         if lints is None:
             lints = needs_lints(self.rank_weights(fluency))
         fluent: dict[str, float] | None = None
@@ -222,18 +273,39 @@ class Corrector:
             fluent = dict(zip(distinct, fluency(distinct)))
         rows = []
         for source, pool, texts in zip(sources, pools, options):
-            log_probs = [next(scored).log_probs for _ in texts]
+            log_probs = [next(scored) for _ in texts]
             rules = {c.text for c in pool if c.origin == "rule"}
             scores = [fluent[text] for text in texts] if fluent is not None else None
             rows.append((texts, option_features(source, texts, rules, log_probs, lints=lints, fluency=scores)))
         return rows
 
+    def _option_log_probs(self, batch: list[list[str]], options: list[list[str]]) -> list[list[float]]:
+        """Per option (flat, in order), the corrector's log-probability of each of its tokens and
+        of EOS as its output.  Scored up to the model's output limit; only a very long sentence
+        is cut, and all its options alike."""
+        limit = self.info.max_output_tokens
+        with self._model_errors():
+            # Batches of ~1k tokens: on one core here ~7% faster than 2k and ~20% than 4k, and far faster
+            # than 64 examples a batch.
+            if self._decoder:
+                assert self._vocab is not None
+                rows = [prompt + decoder_answer(self._vocab, text, limit) for prompt, texts in zip(batch, options)
+                        for text in texts]
+                starts = [len(prompt) - 1 for prompt, texts in zip(batch, options) for _ in texts]  # scores start at token 1
+                results = self._model.score_batch(rows, max_batch_size=1024, batch_type="tokens", max_input_length=0)
+                return [list(r.log_probs[start:]) for r, start in zip(results, starts)]
+            inputs = [batch[i] for i, texts in enumerate(options) for _ in texts]
+            targets = [self._pieces(text)[: limit - 1 if limit else None] for texts in options for text in texts]
+            results = self._model.score_batch(inputs, targets, max_batch_size=1024, batch_type="tokens")
+            return [list(r.log_probs) for r in results]
+
     def _encode_inputs(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[str]]:
-        assert self._spm is not None
+        if self._vocab is not None:
+            return [decoder_prompt(self._vocab, format_input(s, pool), self.info.max_input_tokens) for s, pool in zip(sources, pools)]
         eos = ["</s>"] if self.info.source_eos else []
         keep = (self.info.max_input_tokens - len(eos)) if self.info.max_input_tokens else None
         # Cut as in training: the source comes first, so only trailing candidates are lost.
-        return [self._spm.encode(format_input(s, pool), out_type=str)[:keep] + eos for s, pool in zip(sources, pools)]
+        return [self._pieces(format_input(s, pool))[:keep] + eos for s, pool in zip(sources, pools)]
 
     @contextmanager
     def _model_errors(self) -> Iterator[None]:

@@ -99,3 +99,41 @@ def _set(spec: object, path: str, value: np.ndarray) -> None:
         else:
             node = getattr(node, part)
     setattr(node, parts[-1], value)
+
+
+def build_tiny_bpe(folder: Path) -> Path:
+    """A SentencePiece BPE model of Gemma's kind (byte fallback, no dummy prefix, no
+    normalisation, ids pad 0, eos 1, bos 2, unk 3), 400 pieces: ``folder/tokenizer.model``."""
+    import sentencepiece
+
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus = folder / "corpus.txt"
+    corpus.write_text(TRAINING_TEXT * 3, encoding="utf-8")
+    sentencepiece.SentencePieceTrainer.train(
+        input=str(corpus), model_prefix=str(folder / "tokenizer"), vocab_size=400, model_type="bpe",
+        byte_fallback=True, add_dummy_prefix=False, remove_extra_whitespaces=False, normalization_rule_name="identity",
+        pad_id=0, eos_id=1, bos_id=2, unk_id=3, pad_piece="<pad>", eos_piece="<eos>", bos_piece="<bos>", unk_piece="<unk>",
+        hard_vocab_limit=False, minloglevel=2,
+    )
+    corpus.unlink()
+    (folder / "tokenizer.vocab").unlink()
+    return folder / "tokenizer.model"
+
+
+def build_tiny_causal_lm(folder: Path, layers: int = 3, seed: int = 0) -> Path:
+    """A Hugging Face folder of a random-init Gemma 3 causal LM (hidden 64) with the tiny
+    BPE ``tokenizer.model``: what ``train fit --init`` reads, in seconds."""
+    import sentencepiece
+    import torch
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    pieces = sentencepiece.SentencePieceProcessor(model_file=str(build_tiny_bpe(folder))).get_piece_size()
+    config = Gemma3TextConfig(
+        vocab_size=pieces, hidden_size=64, intermediate_size=128, num_hidden_layers=layers, num_attention_heads=2,
+        num_key_value_heads=1, head_dim=32, query_pre_attn_scalar=32, max_position_embeddings=1024, sliding_window=512,
+        layer_types=["full_attention" if (i + 1) % 3 == 0 else "sliding_attention" for i in range(layers)],
+        pad_token_id=0, eos_token_id=1, bos_token_id=2,
+    )
+    torch.manual_seed(seed)
+    Gemma3ForCausalLM(config).save_pretrained(folder)
+    return folder

@@ -99,71 +99,104 @@ def run_vocab(inputs: list[Path], out_prefix: Path, size: int, env: Env) -> int:
     return 0
 
 
-def run_fit(real: list[Path], synth: list[Path], spm_model: Path, out: Path, config, env: Env,  # type: ignore[no-untyped-def]
+def run_fit(real: list[Path], synth: list[Path], spm_model: Path | None, out: Path, config, env: Env,  # type: ignore[no-untyped-def]
             real_weight: int = 1) -> int:
-    import sentencepiece
+    """Train the corrector: the encoder-decoder from scratch on ``spm_model``'s pieces, or, with
+    ``config.init``, a pretrained causal LM with its own (pruned) vocabulary."""
+    from lmcor_cli.train.fit import resumed_config
+    from lmcor_cli.train.pairs import real_pairs, synth_pairs
 
-    from lmcor_cli.edits import edit_script
-    from lmcor_cli.train.fit import fit, resumed_config
-    from lmcor_cli.train.pairs import is_dev, real_pairs, synth_pairs
-
-    processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_model))
     config = resumed_config(out, config)  # a resumed run keeps its own output format and limits
+    if config.init and (spm_model or config.init_from or config.output_format != "text"):
+        raise UsageError("--init brings its own vocabulary and weights: no --vocab, --init-from or --output-format edits")
+    if not config.init and spm_model is None:
+        raise UsageError("pass --vocab (a 'train vocab' model), or --init to start from a pretrained model")
 
-    def pair(source: str, model_input: str, target: str) -> tuple[list[int], list[int]] | None:
-        """Inputs are cut at the limit, as at inference (the source comes first, the candidates
-        after it); a target that does not fit is skipped: cutting it would teach early stops."""
-        if config.output_format == "edits":
-            target = edit_script(source, target)
-        target_ids = processor.encode(target)
-        if len(target_ids) >= config.max_target_tokens:
-            return None
-        input_ids = processor.encode(model_input)[: config.max_source_tokens - 1]
-        return input_ids + [processor.eos_id()], target_ids + [processor.eos_id()]
+    def log(message: str) -> None:
+        env.stderr.print(f"lmcor: {message}", markup=False)
 
-    train: list[tuple[list[int], list[int]]] = []
-    dev: list[tuple[list[int], list[int]]] = []
-    skipped = 0
-    for path in real:
-        for example_id, source, model_input, target in real_pairs(path):
-            encoded = pair(source, model_input, target)
-            if encoded is None:
-                skipped += 1
-            elif is_dev(example_id):
-                dev.append(encoded)
-            else:
-                train.extend([encoded] * real_weight)
-    for path in synth:
-        for _, source, model_input, target in synth_pairs(path):
-            encoded = pair(source, model_input, target)
-            if encoded is None:
-                skipped += 1
-            elif not real and is_dev(target):
-                # Synthetic data only: a stable 5% of the clean sentences (each is corrupted several
-                # times) are the dev set, so no dev target is also a training target.
-                dev.append(encoded)
-            else:
-                train.append(encoded)
-    if skipped:
-        env.stderr.print(f"lmcor: {skipped} triple(s) skipped: target longer than {config.max_target_tokens - 1} tokens",
-                         markup=False)
-    if not dev and len(train) > 1:
-        dev = train[-max(1, len(train) // 20) :]  # a tiny run: hold out a slice instead
-        train = train[: -len(dev)]
-    if not train:
-        env.error("no training data: pass --real and/or --synth files")
-        return 2
-    summary = fit(train, dev, processor.get_piece_size(), out, config, log=lambda m: env.stderr.print(f"lmcor: {m}", markup=False))
+    triples = [(True, *t) for path in real for t in real_pairs(path)] + [(False, *t) for path in synth for t in synth_pairs(path)]
+    if config.init:
+        from lmcor_cli.correct import PROMPT_END
+        from lmcor_cli.train.decoder import encode_pair, fit_decoder, prepare_vocabulary
+
+        def texts():  # type: ignore[no-untyped-def]
+            yield PROMPT_END
+            for _, _, _, model_input, target in triples:
+                yield model_input
+                yield " " + target
+
+        vocab = prepare_vocabulary(config, out, texts, log)
+        train, dev = _split(triples, lambda source, model_input, target: encode_pair(vocab, model_input, target, config),
+                            bool(real), real_weight, config, env)
+        summary = fit_decoder(train, dev, vocab, out, config, log=log)
+    else:
+        import sentencepiece
+
+        from lmcor_cli.edits import edit_script
+        from lmcor_cli.train.fit import fit
+
+        processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_model))
+
+        def pair(source: str, model_input: str, target: str) -> tuple[list[int], list[int]] | None:
+            """Inputs are cut at the limit, as at inference (the source comes first, the candidates
+            after it); a target that does not fit is skipped: cutting it would teach early stops."""
+            if config.output_format == "edits":
+                target = edit_script(source, target)
+            target_ids = processor.encode(target)
+            if len(target_ids) >= config.max_target_tokens:
+                return None
+            input_ids = processor.encode(model_input)[: config.max_source_tokens - 1]
+            return input_ids + [processor.eos_id()], target_ids + [processor.eos_id()]
+
+        train, dev = _split(triples, pair, bool(real), real_weight, config, env)
+        summary = fit(train, dev, processor.get_piece_size(), out, config, log=log)
     env.stderr.print(f"lmcor: {json.dumps(summary)}", markup=False)
     return 0
 
 
-def run_export(fit_dir: Path, spm_model: Path, out: Path, name: str, beam_size: int, card_file: Path | None, env: Env,
-               mode: str = "rewrite") -> int:
-    from lmcor_cli.train.export import export
+def _split(triples, encode, have_real: bool, real_weight: int, config, env: Env):  # type: ignore[no-untyped-def]
+    """Encoded (train, dev) pairs: real triples are dev by id; synthetic ones only without real
+    data, then by target (a stable 5% of the clean sentences, each corrupted several times, so
+    no dev target is also a training target); a tiny run holds out a slice instead."""
+    from lmcor_cli.train.pairs import is_dev
 
+    train: list[tuple[list[int], list[int]]] = []
+    dev: list[tuple[list[int], list[int]]] = []
+    skipped = 0
+    for is_real, example_id, source, model_input, target in triples:
+        encoded = encode(source, model_input, target)
+        if encoded is None:
+            skipped += 1
+        elif is_dev(example_id) if is_real else (not have_real and is_dev(target)):
+            dev.append(encoded)
+        else:
+            train.extend([encoded] * (real_weight if is_real else 1))
+    if skipped:
+        env.stderr.print(f"lmcor: {skipped} triple(s) skipped: target longer than {config.max_target_tokens - 1} tokens",
+                         markup=False)
+    if not dev and len(train) > 1:
+        dev = train[-max(1, len(train) // 20) :]
+        train = train[: -len(dev)]
+    if not train:
+        raise UsageError("no training data: pass --real and/or --synth files")
+    return train, dev
+
+
+def run_export(fit_dir: Path, spm_model: Path | None, out: Path, name: str, beam_size: int, card_file: Path | None, env: Env,
+               mode: str = "rewrite") -> int:
+    """A decoder run (``fit --init``) carries its vocabulary; an encoder-decoder run needs ``spm_model``."""
+    from lmcor_cli.train.export import export, export_decoder
+
+    if not (fit_dir / "best").is_dir():
+        raise UsageError(f"--fit {fit_dir}: no best weights there (run 'train fit' first)")
     card = card_file.read_text(encoding="utf-8") if card_file else f"# {name}\n\nSee the lmcor README for how this corrector was trained.\n"
-    folder = export(fit_dir / "best", spm_model, out, name, beam_size, card, mode=mode)
+    if (fit_dir / "vocabulary.json").is_file():
+        if spm_model is not None:
+            raise UsageError(f"--fit {fit_dir} is a decoder run with its own vocabulary: no --vocab")
+        folder = export_decoder(fit_dir, out, name, beam_size, card, mode=mode)
+    else:
+        folder = export(fit_dir / "best", spm_model or Path("runs/spm.model"), out, name, beam_size, card, mode=mode)
     size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
     env.stderr.print(f"lmcor: exported {name} → {folder} ({size:.1f} MB)", markup=False)
     return 0
