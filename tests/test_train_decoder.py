@@ -219,3 +219,22 @@ def test_bf16_only_where_native_unless_asked():
     assert bf16_choice(None, "AMX") == (True, "native bf16 (AMX)")
     assert bf16_choice(True, None) == (True, "as requested")
     assert bf16_choice(False, "CUDA") == (False, "as requested")
+
+
+@pytest.mark.model
+def test_gemma_init_prunes_trains_and_exports(synth, tmp_path):
+    """The real Gemma 3 270M (the generator's English GGUF): 2 of 18 layers, 2,000 pieces."""
+    out = tmp_path / "fit"
+    fitted = run_lmcor("train", "fit", "--init", "gemma3-270m", "--synth", str(synth), "-o", str(out), "--kept-pieces", "2000",
+                       "--keep-layers", "2", "--max-steps", "2", "--batch-size", "2", "--eval-every", "2", "--threads", "1",
+                       timeout=300)
+    assert fitted.returncode == 0, fitted.stderr
+    assert b"layers 0,17 of 18, 2000 of 51868 vocabulary rows" in fitted.stderr
+    base = json.loads((out / "base" / "config.json").read_text())
+    assert base["layer_types"] == ["sliding_attention", "full_attention"] and base["vocab_size"] == 2000
+    model = tmp_path / "model"
+    exported = run_lmcor("train", "export", "--fit", str(out), "-o", str(model), timeout=300)
+    assert exported.returncode == 0, exported.stderr
+    assert 11e6 < (model / "model.bin").stat().st_size < 14e6  # int8: 2 × 5.6M layer weights + 2,000 × 640 rows
+    fixed = run_lmcor("fix", "-c", str(model), "-g", RULES, "--format", "json", "-", input=b"This are a test.\n")
+    assert fixed.returncode == 0, fixed.stderr
