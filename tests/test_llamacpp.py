@@ -74,24 +74,3 @@ def test_corrupt_gguf_is_a_model_error(tmp_path):
     assert result.returncode == 3
     assert b"cannot load" in result.stderr and b"Traceback" not in result.stderr
     assert result.stdout == b""
-
-
-def test_drafted_greedy_decoding_gives_the_same_output_as_one_token_a_step():
-    from lmcor_cli.generate.llamacpp import LlamaCppGenerator
-    from lmcor_cli.models import resolve_gguf
-
-    spec = GeneratorSpec(name="gemma3-270m", prompt=load_prompt(0), threads=1)
-    sentences = ["The weather was nice, so we went for a walk in the park.",  # kept as it is
-                 "She go to school every days and she like it.",  # changed early
-                 "We looked at the data and the results was clear.",  # changed late
-                 "Our team released version 2.4 of the library last week."]
-    outputs = {}
-    for draft in (True, False):
-        generator = LlamaCppGenerator(resolve_gguf("gemma3-270m"), spec, draft=draft)
-        try:
-            outputs[draft] = [pool[0].text for pool in generator.candidates(sentences, 2)]
-            outputs[draft, "greedy"] = [pool[0].text for pool in generator.candidates(sentences, 1)]
-        finally:
-            generator.close()
-    assert outputs[True] == outputs[False] == outputs[True, "greedy"] == outputs[False, "greedy"]
-    assert outputs[True][0] == sentences[0]

@@ -49,16 +49,12 @@ class _Sequence:
     pieces: bytearray = field(default_factory=bytearray)
     generated: int = 0
     done: bool = False
-    draft: list[int] = field(default_factory=list)  # the greedy sequence's guess: the sentence unchanged
-    draft_start: int = 0  # batch index of the draft's first token
-    pending: int | None = None  # the next token, already chosen (the first one the draft got wrong)
 
 
 class LlamaCppGenerator:
-    def __init__(self, path: Path, spec: GeneratorSpec, draft: bool = True):
+    def __init__(self, path: Path, spec: GeneratorSpec):
         self.path = path
         self.spec = spec
-        self.draft = draft  # greedy decoding checks "the sentence unchanged" first (same output, faster)
         self.id = generator_id(spec)
         self._session: _Session | None = None
         self.load_s = 0.0  # model load + few-shot prefix, for `lmcor bench`
@@ -86,7 +82,7 @@ class LlamaCppGenerator:
     def _open(self) -> _Session:
         if self._session is None:
             started = time.perf_counter()
-            self._session = _Session(self.path, self.spec, self.draft)
+            self._session = _Session(self.path, self.spec)
             self._session.set_prefix(self.spec.prompt.prefix)
             self.load_s = time.perf_counter() - started
         return self._session
@@ -98,12 +94,11 @@ class LlamaCppGenerator:
 
 
 def _groups(sentences: list[str], k: int, session: _Session) -> Iterator[list[str]]:
-    """Sentences in groups that fit the sequence limit, the KV cache and one batch (each
-    sentence's suffix and the greedy sequence's draft are evaluated in the first batch)."""
+    """Sentences in groups that fit the sequence limit and the KV cache."""
     group: list[str] = []
     cells = suffixes = 0
     for sentence in sentences:
-        suffix = len(session.suffix_tokens(sentence)) + (len(session.draft_tokens(sentence)) if session.draft else 0)
+        suffix = len(session.suffix_tokens(sentence))
         need = suffix + k * session.budget(sentence)
         if group and (
             (len(group) + 1) * k > MAX_SEQUENCES - 1
@@ -136,14 +131,13 @@ def _score_groups(tokenized: list[list[int]]) -> Iterator[list[list[int]]]:
 class _Session:
     """A llama.cpp model + context with the few-shot prefix resident in sequence 0."""
 
-    def __init__(self, path: Path, spec: GeneratorSpec, draft: bool = True):
+    def __init__(self, path: Path, spec: GeneratorSpec):
         import llama_cpp as llama
         from llama_cpp import _logger
 
         _logger.set_verbose(False)  # llama.cpp's info chatter would land on the user's stderr
         self.llama = llama
         self.spec = spec
-        self.draft = draft
         with silenced(sys.stderr):  # llama.cpp's load chatter goes straight to fd 2
             llama.llama_backend_init()
             model_params = llama.llama_model_default_params()
@@ -205,12 +199,6 @@ class _Session:
     def budget(self, sentence: str) -> int:
         return int(len(self.tokenize(sentence, add_bos=False)) * 1.5) + 8
 
-    def draft_tokens(self, sentence: str) -> list[int]:
-        """The greedy continuation if the model keeps the sentence as it is: `` sentence``.
-        (A leading space starts a new piece in a SentencePiece vocabulary, so these are the
-        tokens the model would emit after ``Corrected:``.)"""
-        return self.tokenize(" " + sentence, add_bos=False)[: self.budget(sentence)]
-
     def decode_group(self, sentences: list[str], indices: range, temperature: float) -> list[list[Candidate]]:
         """Candidates number ``indices`` of each sentence (0 is the greedy one, n samples with seed + n)."""
         llama = self.llama
@@ -227,35 +215,26 @@ class _Session:
                 (token, self.prefix_len + n, seq_ids, n == len(suffix) - 1) for n, token in enumerate(suffix)
             )
             seed = int.from_bytes(hashlib.sha256(sentence.encode()).digest()[:4], "little")
-            group = [
-                _Sequence(
-                    seq_id=seq_id,
-                    sampler=self._sampler(j == 0, temperature, seed + j),
-                    budget=self.budget(sentence),
-                    pos=self.prefix_len + len(suffix),
-                    logits_index=start + len(suffix) - 1,
-                )
-                for j, seq_id in zip(indices, seq_ids)
-            ]
-            if self.draft and indices[0] == 0:  # the greedy sequence checks its draft in this first batch
-                greedy = group[0]
-                greedy.draft, greedy.draft_start = self.draft_tokens(sentence), len(entries)
-                entries.extend((t, greedy.pos + n, (greedy.seq_id,), True) for n, t in enumerate(greedy.draft))
-            sequences.append(group)
+            sequences.append(
+                [
+                    _Sequence(
+                        seq_id=seq_id,
+                        sampler=self._sampler(j == 0, temperature, seed + j),
+                        budget=self.budget(sentence),
+                        pos=self.prefix_len + len(suffix),
+                        logits_index=start + len(suffix) - 1,
+                    )
+                    for j, seq_id in zip(indices, seq_ids)
+                ]
+            )
         try:
             self._fill(entries)
             self._decode()
-            for group in sequences:
-                if group[0].draft:
-                    self._check_draft(group[0])
-            active = [s for group in sequences for s in group if not s.done]
+            active = [s for group in sequences for s in group]
             while active:
                 step = []
                 for sequence in active:
-                    token = sequence.pending
-                    if token is None:
-                        token = llama.llama_sampler_sample(sequence.sampler, self.ctx, sequence.logits_index)
-                    sequence.pending = None
+                    token = llama.llama_sampler_sample(sequence.sampler, self.ctx, sequence.logits_index)
                     self._accept(sequence, token)
                     if not sequence.done:
                         step.append((token, sequence))
@@ -279,33 +258,6 @@ class _Session:
             ]
             for group in sequences
         ]
-
-    def _check_draft(self, sequence: _Sequence) -> None:
-        """Greedy decoding, many tokens a step, where the output copies the sentence: the draft
-        was evaluated with the suffix, so the logits at each of its tokens say what greedy
-        decoding would pick next.  Its tokens are taken while they are what greedy would pick;
-        the first pick that differs becomes the next token to decode, and the draft's cache
-        cells after it are dropped.  The output is what one token a step gives, up to
-        floating-point rounding between batched and single-token evaluation in near ties
-        (1 of the bench sample's 101 greedy outputs differed)."""
-        import numpy as np
-
-        llama = self.llama
-        n_vocab = llama.llama_vocab_n_tokens(self.vocab)
-        index = sequence.logits_index
-        for n, guess in enumerate([*sequence.draft, None]):
-            logits = np.ctypeslib.as_array(llama.llama_get_logits_ith(self.ctx, index), shape=(n_vocab,))
-            choice = int(np.argmax(logits))  # llama.cpp's greedy sampler: the first maximum
-            if choice != guess:
-                sequence.pending = choice
-                break
-            self._accept(sequence, choice)
-            sequence.pos += 1
-            if sequence.done:
-                break
-            index = sequence.draft_start + n
-        sequence.logits_index = index
-        llama.llama_memory_seq_rm(self.memory, sequence.seq_id, sequence.pos, -1)
 
     def log_likelihoods(self, texts: list[str]) -> list[float]:
         """Scores texts in batches, each in its own sequence from position 0 (the few-shot
