@@ -107,8 +107,8 @@ def inspect_corrector(path: Path) -> CorrectorInfo:
     if architecture not in ARCHITECTURES:
         raise ModelError(f"corrector {path}: unknown architecture {architecture!r} (this lmcor runs {', '.join(ARCHITECTURES)})")
     files = MODEL_FILES + (("vocabulary.json",) if architecture == "decoder" else ())
-    if not (path / "vocabulary.json").is_file() and architecture == "decoder":
-        raise ModelError(f"corrector {path}: a decoder corrector needs its vocabulary.json")
+    if architecture == "decoder" and not (path / "vocabulary.json").is_file():
+        raise ModelError(f"corrector {path}: a decoder corrector needs its vocabulary.json (the kept pieces)")
     rank_weights = _weights(path, meta.get("rank_weights", DEFAULT_WEIGHTS))
     fluency_weights = _weights(path, meta["fluency_weights"]) if "fluency_weights" in meta else None
     digest = hashlib.sha256()
@@ -182,6 +182,7 @@ class Corrector:
                                                  intra_threads=self.threads)
         except (RuntimeError, OSError, ValueError) as exc:
             raise ModelError(f"corrector {path}: cannot load ({str(exc).splitlines()[0]})") from None
+        assert self._spm is not None
         vocab = self._spm.get_piece_size()
         if vocab > 0 and self._spm.piece_to_id(SEPARATOR) == self._spm.unk_id():
             raise ModelError(f"corrector {path}: vocabulary lacks the {SEPARATOR} symbol")
@@ -288,16 +289,33 @@ class Corrector:
             # Batches of ~1k tokens: on one core here ~7% faster than 2k and ~20% than 4k, and far faster
             # than 64 examples a batch.
             if self._decoder:
-                assert self._vocab is not None
-                rows = [prompt + decoder_answer(self._vocab, text, limit) for prompt, texts in zip(batch, options)
-                        for text in texts]
-                starts = [len(prompt) - 1 for prompt, texts in zip(batch, options) for _ in texts]  # scores start at token 1
-                results = self._model.score_batch(rows, max_batch_size=1024, batch_type="tokens", max_input_length=0)
-                return [list(r.log_probs[start:]) for r, start in zip(results, starts)]
+                return self._answer_log_probs(batch, options, limit)
             inputs = [batch[i] for i, texts in enumerate(options) for _ in texts]
             targets = [self._pieces(text)[: limit - 1 if limit else None] for texts in options for text in texts]
             results = self._model.score_batch(inputs, targets, max_batch_size=1024, batch_type="tokens")
             return [list(r.log_probs) for r in results]
+
+    def _answer_log_probs(self, prompts: list[list[str]], options: list[list[str]], limit: int | None) -> list[list[float]]:
+        """A decoder corrector scores prompt + option and keeps the option's part.  CTranslate2
+        4.8's Generator.score_batch fails on a batch of unequal lengths for Gemma 3's shape
+        ("Length mask has size ..."), so each batch of similar lengths is padded to its longest
+        row: a causal model's scores of the real tokens do not see the padding after them."""
+        assert self._vocab is not None
+        rows = [(prompt, decoder_answer(self._vocab, text, limit)) for prompt, texts in zip(prompts, options) for text in texts]
+        lengths = [len(prompt) + len(answer) for prompt, answer in rows]
+        chunks: list[list[int]] = [[]]
+        for i in sorted(range(len(rows)), key=lengths.__getitem__):
+            if chunks[-1] and (len(chunks[-1]) + 1) * lengths[i] > 1024:  # ~1k tokens a batch, as for the seq2seq model
+                chunks.append([])
+            chunks[-1].append(i)
+        scores: list[list[float]] = [[] for _ in rows]
+        for chunk in chunks:
+            width = lengths[chunk[-1]]
+            padded = [rows[i][0] + rows[i][1] + [self._vocab.pad] * (width - lengths[i]) for i in chunk]
+            for i, result in zip(chunk, self._model.score_batch(padded, max_input_length=0)):
+                prompt, answer = rows[i]
+                scores[i] = list(result.log_probs[len(prompt) - 1 : len(prompt) - 1 + len(answer)])  # from token 1 on
+        return scores
 
     def _encode_inputs(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[str]]:
         if self._vocab is not None:

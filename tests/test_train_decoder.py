@@ -1,7 +1,7 @@
 """The decoder-only corrector: `train fit --init` on a tiny real Gemma 3 → export → `lmcor fix`.
 
-The tiny model is random (hidden 64, three layers, a 400-piece SentencePiece BPE vocabulary
-of Gemma's kind), but every component is the real one: transformers' Gemma3ForCausalLM,
+The tiny model is random (three layers of Gemma 3 270M's attention shape, a tiny MLP, a
+400-piece SentencePiece BPE vocabulary of Gemma's kind), but every component is the real one: transformers' Gemma3ForCausalLM,
 the pruning, the training loop, CTranslate2's converter and its Generator at inference.
 """
 
@@ -98,6 +98,9 @@ def test_export_then_fix_rewrites_through_the_generator(run, tmp_path):
     # The random corrector's rewrite is nonsense, which the guard turns down: the greedy candidate stands.
     assert rows and all(row["system"] in ("corrector", "greedy") for row in rows)
     assert rows[0]["output"] == "This is a test."
+    (model / "vocabulary.json").unlink()
+    broken = run_lmcor("fix", "-c", str(model), "-g", RULES, "-", input=b"This are a test.\n")
+    assert broken.returncode == 3 and b"a decoder corrector needs its vocabulary.json" in broken.stderr
 
 
 def test_rank_mode_chooses_among_the_options(run, tmp_path):

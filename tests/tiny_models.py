@@ -121,16 +121,18 @@ def build_tiny_bpe(folder: Path) -> Path:
 
 
 def build_tiny_causal_lm(folder: Path, layers: int = 3, seed: int = 0) -> Path:
-    """A Hugging Face folder of a random-init Gemma 3 causal LM (hidden 64) with the tiny
-    BPE ``tokenizer.model``: what ``train fit --init`` reads, in seconds."""
+    """A Hugging Face folder of a random-init Gemma 3 causal LM with the tiny BPE
+    ``tokenizer.model``: what ``train fit --init`` reads, in seconds.  Attention has Gemma 3
+    270M's shape (hidden 640, 4 query heads of 256, one key/value head), under which
+    CTranslate2 behaves differently from smaller ones; the MLP is tiny."""
     import sentencepiece
     import torch
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
 
     pieces = sentencepiece.SentencePieceProcessor(model_file=str(build_tiny_bpe(folder))).get_piece_size()
     config = Gemma3TextConfig(
-        vocab_size=pieces, hidden_size=64, intermediate_size=128, num_hidden_layers=layers, num_attention_heads=2,
-        num_key_value_heads=1, head_dim=32, query_pre_attn_scalar=32, max_position_embeddings=1024, sliding_window=512,
+        vocab_size=pieces, hidden_size=640, intermediate_size=64, num_hidden_layers=layers, num_attention_heads=4,
+        num_key_value_heads=1, head_dim=256, query_pre_attn_scalar=256, max_position_embeddings=1024, sliding_window=512,
         layer_types=["full_attention" if (i + 1) % 3 == 0 else "sliding_attention" for i in range(layers)],
         pad_token_id=0, eos_token_id=1, bos_token_id=2,
     )
