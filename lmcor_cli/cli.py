@@ -321,7 +321,7 @@ def train_fit(
     init_from: Annotated[Optional[Path], typer.Option("--init-from", help="Start a new run from another run folder's best weights (its architecture and vocabulary).")] = None,
     init: Annotated[Optional[str], typer.Option("--init", help="Start a decoder-only corrector from a pretrained causal LM: gemma3-270m (the generator's English-vocabulary copy), gemma3-270m-full, a .gguf file or a Hugging Face folder with tokenizer.model. --d-model/--layers do not apply.")] = None,
     kept_pieces: Annotated[int, typer.Option("--kept-pieces", min=1, help="With --init: vocabulary rows kept (the pieces the data uses most, then common English words'; byte pieces always).")] = 32000,
-    keep_layers: Annotated[str, typer.Option("--keep-layers", help="With --init: N (that many layers, evenly spread) or a list like 0,3,7; default all.")] = "",
+    keep_layers: Annotated[str, typer.Option("--keep-layers", help="With --init: N (the first N-1 layers and the last, which costs least) or a list like 0,3,7; default all.")] = "",
     lora: Annotated[int, typer.Option("--lora", min=0, help="With --init: train rank-N LoRA adapters (merged at export) instead of every weight; 0 = full fine-tuning.")] = 0,
     bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bf16 autocast; default: only where the device computes bf16 natively (CUDA, AMX, AVX-512-BF16) — emulated it is ~20x slower than fp32.", show_default=False)] = None,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",

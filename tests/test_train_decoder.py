@@ -202,12 +202,13 @@ def test_bad_fit_flags_are_one_line_errors(tiny_lm, synth, tmp_path):
     assert no_vocab.returncode == 2 and b"pass --vocab" in no_vocab.stderr
 
 
-def test_layer_choice_spreads_a_count_and_checks_a_list():
+def test_layer_choice_keeps_the_first_layers_and_the_last_or_a_list():
     from lmcor_cli.errors import UsageError
     from lmcor_cli.train.pretrained import layer_choice
 
     assert layer_choice("", 4) == [0, 1, 2, 3]
-    assert layer_choice("6", 18) == [0, 3, 7, 10, 14, 17]
+    assert layer_choice("6", 18) == [0, 1, 2, 3, 4, 17]
+    assert layer_choice("18", 18) == list(range(18))
     assert layer_choice("1", 18) == [0]
     assert layer_choice("0,5,17", 18) == [0, 5, 17]
     for bad in ("2,1", "0,0", "19", "0,18", "x", "0"):

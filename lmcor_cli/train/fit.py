@@ -41,7 +41,7 @@ class FitConfig:
     # A decoder-only corrector started from a pretrained causal LM (decoder.py) instead:
     init: str = ""  # a GGUF file or a Hugging Face folder; "" trains the encoder-decoder from scratch
     kept_pieces: int = 32000  # vocabulary rows kept (byte pieces and specials included)
-    keep_layers: str = ""  # "6": that many, evenly spread; "0,3,7": those; "": all
+    keep_layers: str = ""  # "6": the first 5 and the last; "0,3,7": those; "": all
     lora_rank: int = 0  # 0: full fine-tuning
 
 

