@@ -36,7 +36,10 @@ def test_pruned_gemma_tokenizes_english_as_the_full_model_and_decodes_the_same(t
     from lmcor_cli.prompt import load_prompt
 
     full_path = resolve_gguf("gemma3-270m-full")
+    stale = tmp_path / f"{full_path.stem}.en0-0123456789ab.gguf"  # from an older piece list
+    stale.write_bytes(b"GGUF")
     pruned_path = english_gguf(full_path, tmp_path)
+    assert not stale.exists() and english_gguf(full_path, tmp_path) == pruned_path
     assert pruned_path.stat().st_size < 0.6 * full_path.stat().st_size
     spec = GeneratorSpec(name=str(full_path), prompt=load_prompt(0), threads=1)
     sentences = ["She go to school every days, and her brother don't like it.",

@@ -172,5 +172,8 @@ def english_gguf(source: Path, folder: Path, notice: Callable[[str], None] = lam
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+    for stale in folder.glob(f"{source.stem}.en*-*.gguf"):  # copies of an older source or piece list
+        if stale != target:
+            stale.unlink(missing_ok=True)
     return target
 
