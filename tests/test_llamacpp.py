@@ -52,6 +52,15 @@ def test_fluency_scores_prefer_fluent_text_and_leave_generation_intact(generator
     assert len(many) == 40
 
 
+def test_options_sharing_a_prefix_score_as_when_scored_alone(generator):
+    options = ["This release makes the installer faster.", "This release make the installer faster.",
+               "This release makes the installer quicker.", "This release make the installer faster ."]
+    together = generator.log_likelihoods(options)
+    alone = [generator.log_likelihoods([text])[0] for text in options]
+    assert all(abs(a - b) < 1.0 for a, b in zip(together, alone))  # shared prefix evaluated once, same scores
+    assert together[0] > together[3]
+
+
 def test_fix_end_to_end_with_the_default_model(tmp_path):
     doc = tmp_path / "doc.md"
     code = "```\nthis are code and must stay .\n```\n"

@@ -32,8 +32,8 @@ N_CTX = 8192
 N_BATCH = 2048
 MAX_SEQUENCES = 64
 MAX_SCORED_TOKENS = 256  # a sentence's fluency score needs no more
-# Scoring needs logits at every token, and llama.cpp keeps a buffer of vocabulary-sized rows
-# for them: 128 rows of Gemma 3's 262k-entry vocabulary are 134 MB.
+# Scoring needs logits at every token (each distinct prefix once), and llama.cpp keeps a buffer
+# of vocabulary-sized rows for them: 128 rows of Gemma 3's 262k-entry vocabulary are 134 MB.
 SCORE_BATCH_TOKENS = 128
 
 
@@ -114,18 +114,53 @@ def _groups(sentences: list[str], k: int, session: _Session) -> Iterator[list[st
         yield group
 
 
-def _score_groups(tokenized: list[list[int]]) -> Iterator[list[list[int]]]:
-    """Texts to score, in batches within llama.cpp's token and sequence limits."""
-    group: list[list[int]] = []
-    size = 0
+class _PrefixTrie:
+    """Texts to score as one llama.cpp batch in which a token prefix shared by several texts
+    (a sentence's options mostly differ in a word or two) is evaluated once: each trie node
+    is one batch entry carrying the sequence id of every text through it."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[int, int, tuple[int, ...], bool]] = []
+        self.paths: list[list[int]] = []  # per text, the entry index of each of its tokens
+        self._children: dict[tuple[int, int], int] = {}  # (parent entry or -1, token) -> entry
+
+    def new_nodes(self, tokens: list[int]) -> int:
+        """How many entries adding ``tokens`` would create."""
+        parent, depth = -1, 0
+        for depth, token in enumerate(tokens):
+            child = self._children.get((parent, token))
+            if child is None:
+                return len(tokens) - depth
+            parent = child
+        return 0
+
+    def add(self, tokens: list[int]) -> None:
+        seq_id = len(self.paths) + 1  # sequence 0 holds the few-shot prefix
+        parent, path = -1, []
+        for pos, token in enumerate(tokens):
+            index = self._children.get((parent, token))
+            if index is None:
+                index = self._children[(parent, token)] = len(self.entries)
+                self.entries.append((token, pos, (), False))
+            token_, pos_, seq_ids, logits = self.entries[index]
+            # Logits where this text goes on: the next token's probability is read there.
+            self.entries[index] = (token_, pos_, (*seq_ids, seq_id), logits or pos < len(tokens) - 1)
+            path.append(index)
+            parent = index
+        self.paths.append(path)
+
+
+def _score_batches(tokenized: list[list[int]]) -> Iterator[_PrefixTrie]:
+    """Texts to score, in tries within llama.cpp's logits-row and sequence limits."""
+    trie = _PrefixTrie()
     for tokens in tokenized:
-        if group and (size + len(tokens) > SCORE_BATCH_TOKENS or len(group) >= MAX_SEQUENCES - 1):
-            yield group
-            group, size = [], 0
-        group.append(tokens)
-        size += len(tokens)
-    if group:
-        yield group
+        if trie.paths and (len(trie.entries) + trie.new_nodes(tokens) > SCORE_BATCH_TOKENS
+                           or len(trie.paths) >= MAX_SEQUENCES - 1):
+            yield trie
+            trie = _PrefixTrie()
+        trie.add(tokens)
+    if trie.paths:
+        yield trie
 
 
 class _Session:
@@ -261,36 +296,29 @@ class _Session:
 
     def log_likelihoods(self, texts: list[str]) -> list[float]:
         """Scores texts in batches, each in its own sequence from position 0 (the few-shot
-        prefix in sequence 0 is untouched); logits are read for every token but the last."""
+        prefix in sequence 0 is untouched); a prefix shared by several texts is evaluated and
+        normalised once, so a sentence's options cost little more than their differences."""
         import numpy as np
 
         llama = self.llama
         n_vocab = llama.llama_vocab_n_tokens(self.vocab)
         tokenized = [self.tokenize(text, add_bos=True)[:MAX_SCORED_TOKENS] for text in texts]
         scores: list[float] = []
-        for group in _score_groups(tokenized):
-            entries: list[tuple[int, int, tuple[int, ...], bool]] = []
-            starts = []
-            for seq_id, tokens in enumerate(group, start=1):
-                starts.append(len(entries))
-                entries.extend((t, n, (seq_id,), n < len(tokens) - 1) for n, t in enumerate(tokens))
+        for trie in _score_batches(tokenized):
             try:
-                self._fill(entries)
+                self._fill(trie.entries)
                 self._decode()
-                for start, tokens in zip(starts, group):
-                    if len(tokens) < 2:
-                        scores.append(0.0)
-                        continue
-                    logits = np.stack([
-                        np.ctypeslib.as_array(llama.llama_get_logits_ith(self.ctx, start + n), shape=(n_vocab,))
-                        for n in range(len(tokens) - 1)
-                    ])
-                    peak = logits.max(axis=1)
-                    normaliser = peak + np.log(np.exp(logits - peak[:, None]).sum(axis=1))
-                    chosen = logits[np.arange(len(tokens) - 1), tokens[1:]]
-                    scores.append(float((chosen - normaliser).sum()))
+                log_probs: dict[int, np.ndarray] = {}  # entry index -> log-softmax of its logits
+                for index, (_, _, _, logits) in enumerate(trie.entries):
+                    if logits:
+                        row = np.ctypeslib.as_array(llama.llama_get_logits_ith(self.ctx, index), shape=(n_vocab,))
+                        peak = row.max()
+                        log_probs[index] = row - (peak + np.log(np.exp(row - peak).sum()))
+                for path in trie.paths:
+                    tokens = [trie.entries[index][0] for index in path]
+                    scores.append(float(sum(log_probs[index][token] for index, token in zip(path, tokens[1:]))))
             finally:
-                for seq_id in range(1, len(group) + 1):
+                for seq_id in range(1, len(trie.paths) + 1):
                     llama.llama_memory_seq_rm(self.memory, seq_id, -1, -1)
         return scores
 
