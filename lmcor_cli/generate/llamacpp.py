@@ -126,7 +126,7 @@ class _PrefixTrie:
 
     def new_nodes(self, tokens: list[int]) -> int:
         """How many entries adding ``tokens`` would create."""
-        parent, depth = -1, 0
+        parent = -1
         for depth, token in enumerate(tokens):
             child = self._children.get((parent, token))
             if child is None:
@@ -308,15 +308,15 @@ class _Session:
             try:
                 self._fill(trie.entries)
                 self._decode()
-                log_probs: dict[int, np.ndarray] = {}  # entry index -> log-softmax of its logits
+                rows: dict[int, tuple[np.ndarray, float]] = {}  # entry index -> its logits (a view) and log-normaliser
                 for index, (_, _, _, logits) in enumerate(trie.entries):
                     if logits:
                         row = np.ctypeslib.as_array(llama.llama_get_logits_ith(self.ctx, index), shape=(n_vocab,))
-                        peak = row.max()
-                        log_probs[index] = row - (peak + np.log(np.exp(row - peak).sum()))
+                        peak = float(row.max())
+                        rows[index] = row, peak + float(np.log(np.exp(row - peak).sum()))
                 for path in trie.paths:
                     tokens = [trie.entries[index][0] for index in path]
-                    scores.append(float(sum(log_probs[index][token] for index, token in zip(path, tokens[1:]))))
+                    scores.append(sum((float(rows[index][0][token]) - rows[index][1] for index, token in zip(path, tokens[1:])), 0.0))
             finally:
                 for seq_id in range(1, len(trie.paths) + 1):
                     llama.llama_memory_seq_rm(self.memory, seq_id, -1, -1)
