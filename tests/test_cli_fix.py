@@ -204,6 +204,17 @@ def test_missing_generator_exits_3_before_output(tmp_path):
     assert result.returncode == 3 and b"not a GGUF file" in result.stderr
 
 
+def test_batches_grow_after_the_first_paragraph(tmp_path):
+    """The first paragraph goes alone (quick first output); then batches double up to a
+    cap, since llama.cpp decodes a few large groups faster than many small ones."""
+    calls = tmp_path / "calls.txt"
+    doc = tmp_path / "doc.md"
+    doc.write_text("This are one. It have two.\n\n" + "".join(f"Sentence {i} are here.\n\n" for i in range(200)))
+    result = run_lmcor("fix", "--no-cache", "-g", RULES, str(doc), env={"LMCOR_TEST_CALLS": str(calls)})
+    assert result.returncode == 0
+    assert calls.read_text().split() == ["2", "12", "24", "48", "60", "56"]
+
+
 def test_cache_rerun_does_no_generator_work(tmp_path):
     calls = tmp_path / "calls.txt"
     doc = tmp_path / "doc.md"
