@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from conftest import ECHO, run_lmcor
@@ -35,6 +36,43 @@ def test_the_wrapped_generator_reads_harpers_fix():
     echo = RulesFirst(Echo())
     assert echo.candidates([MISSPELT], 1)[0][0].text == fixed
     assert echo.id == "test-echo"  # everything else is the wrapped generator's own
+
+
+class _Loading(Echo):
+    """Echo with a model to load: records when it loads, and whether Harper's linter for the
+    current rules was being built meanwhile (on another thread)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[str] = []
+
+    def load(self) -> None:
+        builders = [t for t in threading.enumerate() if t.name == "lmcor-harper-linter"]
+        self.events.append(f"load, linter building: {bool(builders)}")
+
+    def candidates(self, sentences, k):  # type: ignore[no-untyped-def]
+        self.events.append("candidates")
+        return super().candidates(sentences, k)
+
+    def samples(self, sentences, n):  # type: ignore[no-untyped-def]
+        self.events.append("samples")
+        return super().candidates(sentences, n)
+
+
+def test_the_model_loads_once_while_harpers_linter_builds():
+    from lmcor_cli import project_rules
+    from lmcor_cli.generate import harper
+    from lmcor_cli.project_rules import ProjectRules
+
+    rules = ProjectRules(dialect="en-GB", words=("lmcorunseenword",))  # a linter not built yet
+    inner = _Loading()
+    wrapped = RulesFirst(inner)
+    built_before = harper._linter.cache_info().misses
+    with project_rules.applied(rules):
+        wrapped.candidates([MISSPELT], 1)
+        wrapped.samples([MISSPELT], 2)
+    assert inner.events == ["load, linter building: True", "candidates", "samples"]
+    assert harper._linter.cache_info().misses == built_before + 1  # the one built meanwhile served the fixes
 
 
 def test_a_plugin_reads_what_the_user_wrote():

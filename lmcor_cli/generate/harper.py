@@ -11,6 +11,7 @@ built per set of rules, and results are cached per rules too.
 from __future__ import annotations
 
 import sys
+import threading
 from functools import lru_cache
 
 from lmcor_cli import project_rules
@@ -31,6 +32,23 @@ def _linter(rules: ProjectRules):  # type: ignore[no-untyped-def]
     if rules.words:
         linter.import_words(list(rules.words))  # single words: Harper's dictionary has no phrases
     return linter
+
+
+def build_linter_in_background() -> threading.Thread:
+    """Build the linter for the current rules on a thread — about a second that can overlap
+    the generator's model load; join it before linting.  A failure is left for the next use
+    to raise, in the caller's thread."""
+    rules = project_rules.current()
+
+    def build() -> None:
+        try:
+            _linter(rules)
+        except Exception:  # noqa: BLE001 - raised again, as a clear error, where the linter is used
+            pass
+
+    thread = threading.Thread(target=build, name="lmcor-harper-linter", daemon=True)
+    thread.start()
+    return thread
 
 
 def available() -> bool:

@@ -79,6 +79,10 @@ class LlamaCppGenerator:
         score that rank mode weighs (see ``rank_features``)."""
         return self._open().log_likelihoods(list(texts))
 
+    def load(self) -> None:
+        """Load the model and evaluate the few-shot prefix now, not on the first call."""
+        self._open()
+
     def _open(self) -> _Session:
         if self._session is None:
             started = time.perf_counter()

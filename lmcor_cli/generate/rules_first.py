@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lmcor_cli.candidates import Candidate
-from lmcor_cli.generate.harper import harper_fix
+from lmcor_cli.generate.harper import build_linter_in_background, harper_fix
 
 
 class RulesFirst:
@@ -22,16 +22,37 @@ class RulesFirst:
 
     def __init__(self, inner: Any):
         self.inner = inner
+        self._loaded = False
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
+        self._load()
         return self.inner.candidates(self._fixed(sentences), k)
+
+    def _load(self) -> None:
+        """On first use, build Harper's linter while the wrapped generator loads its model (where
+        it has a ``load``): both take about a second, and the first output comes sooner."""
+        if self._loaded:
+            return
+        linter = build_linter_in_background()
+        try:
+            load = getattr(self.inner, "load", None)
+            if load is not None:
+                load()
+        finally:
+            linter.join()
+        self._loaded = True
 
     @property
     def samples(self) -> Callable[[Sequence[str], int], list[list[Candidate]]]:
         """The wrapped generator's ``samples`` on Harper's fixes; absent (AttributeError) where
         the wrapped generator has none."""
         inner = self.inner.samples
-        return lambda sentences, n: inner(self._fixed(sentences), n)
+
+        def samples(sentences: Sequence[str], n: int) -> list[list[Candidate]]:
+            self._load()
+            return inner(self._fixed(sentences), n)
+
+        return samples
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
