@@ -84,20 +84,3 @@ def test_corrupt_gguf_is_a_model_error(tmp_path):
     assert b"cannot load" in result.stderr and b"Traceback" not in result.stderr
     assert result.stdout == b""
 
-
-def test_draw_follows_the_tempered_softmax():
-    """Sampling by inverse CDF: evenly spread draws land on each token in proportion to
-    softmax(logits / T); a token with no weight is never drawn, not even by a draw at the top."""
-    import numpy as np
-
-    from lmcor_cli.generate.llamacpp import draw
-
-    logits = np.array([2.0, -1e30, 0.5, 1.0, -1e30], dtype=np.float32)
-    scratch = np.empty_like(logits)
-    expected = np.exp(logits.astype(np.float64) / 0.6 - logits.max() / 0.6)
-    expected /= expected.sum()
-    n = 20000
-    counts = np.bincount([draw(logits, 0.6, (i + 0.5) / n, scratch) for i in range(n)], minlength=len(logits))
-    assert np.allclose(counts / n, expected, atol=1e-3)
-    assert draw(logits, 0.6, np.nextafter(1.0, 0.0), scratch) == 3
-    assert draw(logits, 0.6, 0.0, scratch) == 0
