@@ -21,11 +21,14 @@ from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
+from lmcor_cli.candidates import Candidate
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
-from lmcor_cli.engine_factory import build_engine, generator_spec, resolve_device
+from lmcor_cli.correctors import open_corrector
+from lmcor_cli.engine_factory import build_engine, corrector_info, generator_spec, resolve_device
 from lmcor_cli.generate.base import open_generator
 from lmcor_cli.pipeline import fix_document
+from lmcor_cli.pool import corrector_pool
 from lmcor_cli.segment import iter_chunks, paragraphs, syntax_for
 from lmcor_cli.textio import open_source
 
@@ -86,13 +89,14 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bo
     raw = open_generator(spec)
     raw.candidates(["Warm up the model ."], 1)
     raw_started = time.perf_counter()
-    raw.candidates(sentences, k)
+    raw_pools = raw.candidates(sentences, k)
     raw_s = time.perf_counter() - raw_started
     greedy_started = time.perf_counter()
     raw.candidates(sentences, 1)
     greedy_s = time.perf_counter() - greedy_started
 
     other_s = pipeline_s - timings.generator_s - timings.corrector_s
+    alone, pooled = corrector_speed(settings, sentences, raw_pools)
     return {
         "file": name,
         "sentences": timings.sentences,
@@ -113,4 +117,23 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bo
         "greedy_raw_s": round(greedy_s, 2),
         "overhead": round((pipeline_s - load_s) / raw_s, 3) if raw_s else 0.0,
         "k_cost_ratio": round(raw_s / greedy_s, 3) if greedy_s else 0.0,
+        "corrector_alone_per_s": alone,
+        "corrector_pool_per_s": pooled,
     }
+
+
+def corrector_speed(settings: Settings, sentences: list[str], raw_pools: list[list[Candidate]]) -> tuple[float, float]:
+    """The corrector by itself on one thread, in sentences per second: on the sources alone, and
+    with their K-candidate pools (as built for it, Harper's fixes included, not timed)."""
+    info = corrector_info(settings)
+    if info is None or not sentences:
+        return 0.0, 0.0
+    corrector = open_corrector(info, threads=1)
+    corrector.correct(sentences[:2], [[], []])  # load and warm up
+    pools = [corrector_pool(s, p) for s, p in zip(sentences, raw_pools)]
+    rates = []
+    for batch in ([[] for _ in sentences], pools):
+        started = time.perf_counter()
+        corrector.correct(sentences, batch)
+        rates.append(round(len(sentences) / (time.perf_counter() - started), 1))
+    return rates[0], rates[1]

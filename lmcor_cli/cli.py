@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from lmcor_cli import __version__
 from lmcor_cli.console import Env
+from lmcor_cli.options import (
+    BeamSizeOption,
+    CandidateCountOption,
+    CandidatesOption,
+    CorrectorOption,
+    DeviceOption,
+    DialectOption,
+    FixFormat,
+    FluencyOption,
+    GeneratorOption,
+    JobsOption,
+    MinConfidenceOption,
+    NoCacheOption,
+    RulesFirstOption,
+    SampleAllOption,
+    SyntaxOption,
+    TableFormat,
+    TableFormatOption,
+    ThreadsOption,
+    enum_value,
+)
 
 app = typer.Typer(
     name="lmcor",
@@ -21,31 +41,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class OutputFormat(str, Enum):
-    text = "text"
-    diff = "diff"
-    json = "json"
-    github = "github"
-    sarif = "sarif"
-
-
-class Dialect(str, Enum):
-    us = "en-US"
-    gb = "en-GB"
-
-
-class Syntax(str, Enum):
-    auto = "auto"
-    markdown = "markdown"
-    text = "text"
-
-
-class Device(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
 
 
 def _version(value: bool) -> None:
@@ -69,47 +64,52 @@ def fix(
     in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files (atomically; untouched if nothing changes).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 if any file would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show a unified diff (same as --format diff).")] = False,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="text: corrected text; diff: unified diff; json: one object per rewritten sentence; github: workflow annotations; sarif: a SARIF 2.1.0 log with fixes.")] = OutputFormat.text,
+    output_format: Annotated[FixFormat, typer.Option("--format", help="text: corrected text; diff: unified diff; json: one object per rewritten sentence; github: workflow annotations; sarif: a SARIF 2.1.0 log with fixes.")] = FixFormat.text,
     stdin_filename: Annotated[Optional[str], typer.Option("--stdin-filename", help="The file that piped input stands for: its suffix picks the syntax, its folder the configuration, and ignore globs apply to it.", show_default=False)] = None,
-    dialect: Annotated[Optional[Dialect], typer.Option("--dialect", help="The English the text is written in: Harper checks it, and no rewrite respells a word into the other one (default en-US, or 'dialect' in the configuration).", show_default=False)] = None,
-    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="GGUF file, 'gemma3-270m' (the packaged default), an OpenAI-compatible server URL (http://host:port/v1; key from LMCOR_API_KEY), or py:module:factory.")] = None,
-    corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="Corrector folder, 'none' (use the LLM's greedy candidate), or 'auto': the shipped corrector in models/ when present, else 'none'.")] = None,
-    candidates: Annotated[Optional[int], typer.Option("--candidates", "-k", help="Candidates per sentence (default 5 with a corrector: greedy + 4 samples; 1 without).")] = None,
-    beam_size: Annotated[Optional[int], typer.Option("--beam-size", min=1, help="Corrector beam size (default: the corrector's own, see its lmcor.json).")] = None,
-    syntax: Annotated[Optional[Syntax], typer.Option("--syntax", help="Input syntax (auto: by file suffix; stdin is Markdown).")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models (default: all available cores).")] = None,
-    device: Annotated[Optional[Device], typer.Option("--device", help="auto, cpu or cuda (falls back to cpu with a notice).")] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Requests in flight to a generator server (default 4).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
-    fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="Let the corrector also weigh how fluent the generator finds each option (default; --no-fluency skips that scoring, about a seventh of lmcor bench's time, and is a little less accurate).", show_default=False)] = None,
-    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="Let the generator read each sentence after Harper's fixes (default, when Harper is installed: a small model then fixes grammar instead of misspellings).", show_default=False)] = None,
-    sample_all: Annotated[Optional[bool], typer.Option("--sample-all", help="Sample the K−1 extra candidates for every sentence, not only where the greedy candidate changed it (slower; the default loses at most a little quality, see README).", show_default=False)] = None,
+    dialect: DialectOption = None,
+    generator: GeneratorOption = None,
+    corrector: CorrectorOption = None,
+    candidates: CandidatesOption = None,
+    beam_size: BeamSizeOption = None,
+    min_confidence: MinConfidenceOption = None,
+    syntax: SyntaxOption = None,
+    threads: ThreadsOption = None,
+    device: DeviceOption = None,
+    jobs: JobsOption = None,
+    no_cache: NoCacheOption = False,
+    fluency: FluencyOption = None,
+    rules_first: RulesFirstOption = None,
+    sample_all: SampleAllOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain what is kept and why, on stderr.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
 ) -> None:
     """Fix FILE(s), or stdin, and print the result (or rewrite with -i, or test with --check).
 
+    Configuration: the first .lmcor.toml or [tool.lmcor] from the folder holding all the inputs (piped input: --stdin-filename's folder, else the current one) up to the project root (.git, .hg).
+
     Exit codes: 0 done (or --check: nothing to fix), 1 --check found something to fix,
     2 usage or input error (other files are still processed), 3 model error, 123 internal error, 130 interrupted.
     """
     from lmcor_cli.commands.fix import FixOptions, handle
-    from lmcor_cli.config import load_settings
+    from lmcor_cli.config import project_settings
 
     env = Env(verbose=verbose, quiet=quiet)
-    settings = load_settings(Path(stdin_filename).parent if stdin_filename else None).with_overrides(
+    settings = project_settings(
+        [stdin_filename] if stdin_filename else (files or ["-"]),
         generator=generator,
         corrector=corrector,
         candidates=candidates,
         beam_size=beam_size,
-        syntax=syntax.value if syntax else None,
+        min_confidence=min_confidence,
+        syntax=enum_value(syntax),
         threads=threads,
-        device=device.value if device else None,
+        device=enum_value(device),
         cache=False if no_cache else None,
         jobs=jobs,
         fluency=fluency,
         rules_first=rules_first,
         sample_all=sample_all,
-        dialect=dialect.value if dialect else None,
+        dialect=enum_value(dialect),
     )
     options = FixOptions(
         files=files or [], in_place=in_place, check=check, output_format="diff" if diff else output_format.value,
@@ -124,65 +124,64 @@ def evaluate(
     systems: Annotated[Optional[str], typer.Option("--systems", "-s", help="Comma-separated: identity,harper,llm,oracle,vote,corrector,lmcor (default: all of them; with --hypotheses, none).", show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Only the first N sentences.")] = None,
     prompts: Annotated[int, typer.Option("--prompts", "-p", help="Prompt variants for llm/lmcor (mean ± std).")] = 1,
-    candidates: Annotated[int, typer.Option("--candidates", "-k", help="Candidates per sentence.")] = 5,
-    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    candidates: CandidateCountOption = 5,
+    output_format: TableFormatOption = TableFormat.table,
     plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG bar chart (needs the [eval] extra).")] = None,
     hypotheses: Annotated[Optional[Path], typer.Option("--hypotheses", help="Score this system output (one line per sentence; its row is named by the file's stem), alone unless --systems is given.")] = None,
-    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
-    corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
-    beam_size: Annotated[Optional[int], typer.Option("--beam-size", min=1, help="Corrector beam size (default: the corrector's own).")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not reuse cached candidate pools.")] = False,
-    fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
-    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix'.", show_default=False)] = None,
-    sample_all: Annotated[Optional[bool], typer.Option("--sample-all", help="As in 'lmcor fix'.", show_default=False)] = None,
+    generator: GeneratorOption = None,
+    corrector: CorrectorOption = None,
+    beam_size: BeamSizeOption = None,
+    min_confidence: MinConfidenceOption = None,
+    threads: ThreadsOption = None,
+    no_cache: NoCacheOption = False,
+    fluency: FluencyOption = None,
+    rules_first: RulesFirstOption = None,
+    sample_all: SampleAllOption = None,
 ) -> None:
     """Score systems on GEC data: GLEU (JFLEG procedure) and M2 precision/recall/F0.5."""
     from lmcor_cli.commands.eval import run_eval
+    from lmcor_cli.config import project_settings
     from lmcor_cli.evaluate.systems import ALL_SYSTEMS
 
     env = Env()
-    if output_format not in ("table", "json"):
-        env.error("--format must be table or json")
-        raise typer.Exit(2)
     if systems is None:
         systems = "" if hypotheses else ",".join(ALL_SYSTEMS)
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
-    settings = _settings(generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
-                         cache=False if no_cache else None, fluency=fluency, rules_first=rules_first,
-                         sample_all=sample_all)
-    raise typer.Exit(run_eval(data, chosen, limit, prompts, candidates, output_format, plot_path, hypotheses, settings, env))
+    settings = project_settings(data, generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
+                                min_confidence=min_confidence, cache=False if no_cache else None, fluency=fluency, rules_first=rules_first,
+                                sample_all=sample_all)
+    raise typer.Exit(run_eval(data, chosen, limit, prompts, candidates, output_format.value, plot_path, hypotheses,
+                              settings, env))
 
 
 @app.command()
 def bench(
     file: Annotated[Optional[Path], typer.Argument(help="File to fix (default: a shipped 101-sentence Markdown sample with many errors).")] = None,
     clean: Annotated[bool, typer.Option("--clean", help="Use the shipped sample's corrected twin instead: well-edited prose, where lmcor should change nothing.")] = False,
-    candidates: Annotated[int, typer.Option("--candidates", "-k", help="Candidates per sentence.")] = 5,
-    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
-    corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
-    fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
-    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix'.", show_default=False)] = None,
-    sample_all: Annotated[Optional[bool], typer.Option("--sample-all", help="As in 'lmcor fix'.", show_default=False)] = None,
+    candidates: CandidateCountOption = 5,
+    output_format: TableFormatOption = TableFormat.table,
+    generator: GeneratorOption = None,
+    corrector: CorrectorOption = None,
+    min_confidence: MinConfidenceOption = None,
+    threads: ThreadsOption = None,
+    fluency: FluencyOption = None,
+    rules_first: RulesFirstOption = None,
+    sample_all: SampleAllOption = None,
 ) -> None:
     """Time the fix pipeline (cache off) and raw llama.cpp generation on the same sentences."""
     import json
 
     from lmcor_cli.bench import run_bench
+    from lmcor_cli.config import project_settings
 
     env = Env()
-    if output_format not in ("table", "json"):
-        env.error("--format must be table or json")
-        raise typer.Exit(2)
     if clean and file:
         env.error("give a file or --clean, not both")
         raise typer.Exit(2)
-    settings = _settings(generator=generator, corrector=corrector, threads=threads, fluency=fluency,
-                         rules_first=rules_first, sample_all=sample_all)
+    settings = project_settings([file] if file else [], generator=generator, corrector=corrector, threads=threads,
+                                min_confidence=min_confidence, fluency=fluency, rules_first=rules_first, sample_all=sample_all)
     report = run_bench(file, candidates, settings, env, clean=clean)
-    if output_format == "json":
+    if output_format is TableFormat.json:
         print(json.dumps(report))
     else:
         from rich.table import Table
@@ -195,28 +194,30 @@ def bench(
 
 @app.command()
 def lsp(
-    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
-    corrector: Annotated[Optional[str], typer.Option("--corrector", "-c", help="As in 'lmcor fix'.")] = None,
-    candidates: Annotated[Optional[int], typer.Option("--candidates", "-k", help="As in 'lmcor fix'.")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the models.")] = None,
-    device: Annotated[Optional[Device], typer.Option("--device", help="As in 'lmcor fix'.")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")] = False,
-    fluency: Annotated[Optional[bool], typer.Option("--fluency/--no-fluency", help="As in 'lmcor fix'.", show_default=False)] = None,
-    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix'.", show_default=False)] = None,
-    dialect: Annotated[Optional[Dialect], typer.Option("--dialect", help="As in 'lmcor fix'.", show_default=False)] = None,
+    generator: GeneratorOption = None,
+    corrector: CorrectorOption = None,
+    candidates: CandidatesOption = None,
+    threads: ThreadsOption = None,
+    device: DeviceOption = None,
+    no_cache: NoCacheOption = False,
+    fluency: FluencyOption = None,
+    rules_first: RulesFirstOption = None,
+    dialect: DialectOption = None,
 ) -> None:
     """Language server on stdin/stdout: diagnostics for the sentences 'lmcor fix' would rewrite, the rewrite as a quick fix.
 
-    Each document's settings come from the configuration nearest to it; these flags override them.
+    Each document's settings come from the configuration found from its folder, as for 'lmcor fix FILE'; these flags override them.
     """
+    from lmcor_cli.config import Settings
     from lmcor_cli.lsp import serve
 
     overrides = {
         "generator": generator, "corrector": corrector, "candidates": candidates, "threads": threads,
-        "device": device.value if device else None, "cache": False if no_cache else None, "fluency": fluency,
-        "rules_first": rules_first, "dialect": dialect.value if dialect else None,
+        "device": enum_value(device), "cache": False if no_cache else None, "fluency": fluency,
+        "rules_first": rules_first, "dialect": enum_value(dialect),
     }
-    raise typer.Exit(serve({key: value for key, value in overrides.items() if value is not None}))
+    Settings().with_overrides(**overrides)  # a bad flag is a usage error now, not one per document
+    raise typer.Exit(serve({key: given for key, given in overrides.items() if given is not None}))
 
 
 models_app = typer.Typer(help="Generators and correctors: list what is available, pull GGUFs from the Hub.", no_args_is_help=True)
@@ -225,13 +226,14 @@ app.add_typer(models_app, name="models")
 
 @models_app.command("list")
 def models_list(
-    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output_format: TableFormatOption = TableFormat.table,
 ) -> None:
     """Show generators (packaged, pulled, configured servers) and correctors (shipped)."""
     from lmcor_cli.commands.models import run_list
+    from lmcor_cli.config import project_settings
 
     env = Env()
-    raise typer.Exit(run_list(_settings(), output_format, env))
+    raise typer.Exit(run_list(project_settings(), output_format.value, env))
 
 
 @models_app.command("pull")
@@ -255,20 +257,22 @@ app.add_typer(train_app, name="train")
 def train_candidates(
     data: Annotated[list[Path], typer.Argument(help="JSONL or M2 files with sources and references.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL (appended; re-running resumes).")] = Path("runs/candidates.jsonl"),
-    candidates: Annotated[int, typer.Option("--candidates", "-k", help="Candidates per sentence (greedy + samples).")] = 5,
+    candidates: CandidateCountOption = 5,
     prompts: Annotated[int, typer.Option("--prompts", help="Prompt variants to rotate over (0 = the inference prompt).")] = 3,
-    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="As in 'lmcor fix'.")] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for the generator.")] = None,
-    rules_first: Annotated[Optional[bool], typer.Option("--rules-first/--no-rules-first", help="As in 'lmcor fix' (train with what inference uses).", show_default=False)] = None,
-    sample_all: Annotated[Optional[bool], typer.Option("--sample-all", help="As in 'lmcor fix' (train with what inference uses).", show_default=False)] = None,
+    generator: GeneratorOption = None,
+    threads: ThreadsOption = None,
+    rules_first: RulesFirstOption = None,
+    sample_all: SampleAllOption = None,
     skip: Annotated[int, typer.Option("--skip", min=0, help="Leave out the first N sentences of the inputs (e.g. those a corrector already trained on).")] = 0,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Use at most N sentences after the skipped ones.")] = None,
 ) -> None:
     """Run the generator over training sources; store K candidates per sentence (resumable)."""
     from lmcor_cli.commands.train import run_candidates
+    from lmcor_cli.config import project_settings
 
     env = Env()
-    settings = _settings(generator=generator, threads=threads, rules_first=rules_first, sample_all=sample_all)
+    settings = project_settings(data, generator=generator, threads=threads, rules_first=rules_first,
+                                sample_all=sample_all)
     raise typer.Exit(run_candidates(data, out, candidates, prompts, skip, limit, settings, env))
 
 
@@ -282,12 +286,16 @@ def train_synth(
     stdlib_docs: Annotated[bool, typer.Option("--stdlib-docs", help="Also use sentences from Python's standard-library docstrings (PSF License).")] = False,
     errors_from: Annotated[Optional[list[Path]], typer.Option("--errors-from", help="M2 files whose gold edits, read backwards, set the errors' kinds and rates (default: hand-set rates).")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    pair_share: Annotated[float, typer.Option("--pair-share", min=0.0, max=1.0, help="Share of triples taken from the --pairs learner data.")] = 0.5,
+    keep_share: Annotated[float, typer.Option("--keep-share", min=0.0, max=1.0, help="Share of clean sentences left uncorrupted (the corrector learns to keep text).")] = 0.15,
+    any_line: Annotated[bool, typer.Option("--any-line", help="Take every 4-60-word line of --clean files, code-like tokens and all, not only plain prose sentences.")] = False,
 ) -> None:
     """Corrupt clean sentences into synthetic (source, candidates → target) triples."""
     from lmcor_cli.commands.train import run_synth
 
     env = Env()
-    raise typer.Exit(run_synth(clean or [], data or [], pairs or [], stdlib_docs, out, n, seed, env, errors_from or []))
+    raise typer.Exit(run_synth(clean or [], data or [], pairs or [], stdlib_docs, out, n, seed, env, errors_from or [],
+                               pair_share, keep_share, any_line))
 
 
 @train_app.command("vocab")
@@ -329,7 +337,7 @@ def train_fit(
 ) -> None:
     """Train the corrector (torch; checkpoints and resumes exactly): a small Transformer encoder-decoder from scratch, or with --init a pruned pretrained decoder."""
     from lmcor_cli.commands.train import run_fit
-    from lmcor_cli.correct import OUTPUT_FORMATS
+    from lmcor_cli.correctors.schema import OUTPUT_FORMATS
     from lmcor_cli.train.fit import FitConfig
 
     env = Env()
@@ -361,7 +369,7 @@ def train_export(
 ) -> None:
     """Convert the best weights to a CTranslate2 int8 corrector folder with card and checksums."""
     from lmcor_cli.commands.train import run_export
-    from lmcor_cli.correct import MODES
+    from lmcor_cli.correctors.schema import MODES
 
     env = Env()
     if mode not in MODES:
@@ -377,20 +385,55 @@ def train_ranker(
     skip: Annotated[int, typer.Option("--skip", min=0, help="Leave out the first N records (those the corrector trained on).")] = 0,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Use at most N records after the skipped ones.")] = None,
     fluency: Annotated[bool, typer.Option("--fluency/--no-fluency", help="Also fit the weight set with the generator's fluency score (scores every option with it; cached, so a re-run resumes).")] = True,
-    generator: Annotated[Optional[str], typer.Option("--generator", "-g", help="The GGUF generator whose fluency scores to learn (as in 'lmcor fix').")] = None,
+    generator: GeneratorOption = None,
     threads: Annotated[int, typer.Option("--threads", min=1)] = 1,
 ) -> None:
     """Learn how rank mode weighs the corrector's likelihood against Harper's lint counts and the rest."""
     from lmcor_cli.commands.train import run_ranker
+    from lmcor_cli.config import project_settings
 
     env = Env()
-    raise typer.Exit(run_ranker(real, skip, limit, corrector, fluency, _settings(generator=generator, threads=threads), env))
+    settings = project_settings(real, generator=generator, threads=threads)
+    raise typer.Exit(run_ranker(real, skip, limit, corrector, fluency, settings, env))
 
 
-def _settings(**flags: object):  # type: ignore[no-untyped-def]
-    from lmcor_cli.config import load_settings
+@train_app.command("tagger")
+def train_tagger(
+    triples: Annotated[list[Path], typer.Argument(help="Triples: 'train synth' or 'train candidates' JSONL files.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (re-running resumes from its checkpoint).")] = Path("runs/tagger"),
+    init: Annotated[str, typer.Option("--init", help="Pretrained trunk: gemma3-270m, a .gguf file or a Hugging Face folder.")] = "gemma3-270m",
+    layers: Annotated[int, typer.Option("--layers", min=1, help="The trunk's first N layers are kept.")] = 6,
+    kept_pieces: Annotated[int, typer.Option("--kept-pieces", min=300, help="Vocabulary rows kept.")] = 16000,
+    word_tags: Annotated[int, typer.Option("--word-tags", min=0, help="Most frequent $REPLACE_w/$APPEND_w tags.")] = 5000,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 32,
+    lr: Annotated[float, typer.Option("--lr")] = 1e-4,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1)] = 100000,
+    max_minutes: Annotated[float, typer.Option("--max-minutes", help="This run's time limit (0: none); re-run to continue.")] = 0.0,
+    eval_every: Annotated[int, typer.Option("--eval-every", min=1)] = 200,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N triples.")] = None,
+    bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="Default: bf16 only where the CPU has it natively.", show_default=False)] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Train the edit corrector: a pretrained trunk's first layers, bidirectional, and a tag head."""
+    from lmcor_cli.commands.train_tagger import run_fit_tagger
+    from lmcor_cli.train.tagger import TaggerConfig
 
-    return load_settings().with_overrides(**flags)
+    config = TaggerConfig(init=init, layers=layers, kept_pieces=kept_pieces, word_tags=word_tags, batch_size=batch_size,
+                          lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, bf16=bf16, seed=seed)
+    raise typer.Exit(run_fit_tagger(triples, out, limit, config, Env()))
+
+
+@train_app.command("export-tagger")
+def train_export_tagger(
+    run: Annotated[Path, typer.Option("--run", help="Run folder of 'train tagger'.")] = Path("runs/tagger"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Corrector folder to write.")] = Path("models/lmcor-edit"),
+    name: Annotated[str, typer.Option("--name")] = "lmcor-edit",
+    card: Annotated[Optional[Path], typer.Option("--card", help="MODEL_CARD.md to ship with it.")] = None,
+) -> None:
+    """Convert the best tagger weights to a CTranslate2 int8 encoder folder with its tag head."""
+    from lmcor_cli.commands.train_tagger import run_export_tagger
+
+    raise typer.Exit(run_export_tagger(run, out, name, card, Env()))
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from lmcor_cli.cache import ResultCache, cached_scorer
 from lmcor_cli.candidates import FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
-from lmcor_cli.correct import Corrector, CorrectorInfo, inspect_corrector
+from lmcor_cli.correctors import CorrectorInfo, inspect_corrector, open_corrector
 from lmcor_cli.errors import UsageError
 from lmcor_cli.generate.base import (
     PLUGIN_PREFIX,
@@ -20,7 +20,7 @@ from lmcor_cli.generate.base import (
     open_generator,
 )
 from lmcor_cli.models import cache_dir, default_corrector, gguf_id
-from lmcor_cli.pipeline import Engine
+from lmcor_cli.engine import Engine
 from lmcor_cli.prompt import load_prompt
 
 DEFAULT_CANDIDATES_WITH_CORRECTOR = 5
@@ -58,7 +58,7 @@ def can_score(spec: GeneratorSpec) -> bool:
 def fluency_applies(settings: Settings, info: CorrectorInfo | None, spec: GeneratorSpec) -> bool:
     """Whether rank mode uses the generator's fluency scores: asked for, a fluency weight set
     in the corrector folder, and a generator that can score."""
-    return bool(settings.fluency and info and info.fluency_weights and can_score(spec))
+    return bool(settings.fluency and info and info.meta.fluency_weights and can_score(spec))
 
 
 def cached_fluency(spec: GeneratorSpec, cache: ResultCache | None) -> FluencyScorer | None:
@@ -83,8 +83,6 @@ def generator_spec(settings: Settings, device: str = "cpu", prompt_variant: int 
 
 def build_engine(settings: Settings, env: Env) -> Engine:
     """Check what can be checked cheaply now (files exist, formats match); load later."""
-    if settings.candidates is not None and not 1 <= settings.candidates <= 16:
-        raise UsageError("--candidates must be between 1 and 16")
     device = resolve_device(settings.device, env)
     info = corrector_info(settings)
     k = settings.candidates or (DEFAULT_CANDIDATES_WITH_CORRECTOR if info else 1)
@@ -92,7 +90,9 @@ def build_engine(settings: Settings, env: Env) -> Engine:
     check_generator(spec, env.warn)
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
     # Constructing a Corrector loads nothing; the model is read on its first batch.
-    corrector = Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size) if info else None
+    corrector = open_corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size,
+                               min_confidence=settings.min_confidence,
+                               min_error_probability=settings.min_error_probability) if info else None
     fluency = fluency_applies(settings, info, spec)  # the cache key says whether it was used
     return Engine(
         make_generator=lambda: open_generator(spec, warn=env.warn),

@@ -35,8 +35,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from lmcor_cli import __version__
-from lmcor_cli.commands.fix import ignored
-from lmcor_cli.config import Settings, load_settings
+from lmcor_cli.config import Settings, project_settings
 from lmcor_cli.console import Env
 from lmcor_cli.engine_factory import build_engine
 from lmcor_cli.errors import EXIT_INTERRUPTED, LmcorError
@@ -143,8 +142,8 @@ class Checker:
 
     def _check_or_raise(self, job: Job) -> None:
         path = to_fs_path(job.uri) if job.uri.startswith("file:") else None
-        settings = load_settings(Path(path).parent if path else self._root).with_overrides(**self._overrides)
-        if path and ignored(_relative_to_config(path, settings), settings.ignore):
+        settings = project_settings([path or self._root], **self._overrides)
+        if path and settings.ignores(path):
             self._publish(job, [])
             return
         if settings not in self._engines:
@@ -172,16 +171,6 @@ class Checker:
         if message not in self._said:
             self._said.add(message)
             self._say(message)
-
-
-def _relative_to_config(path: str, settings: Settings) -> str:
-    """Ignore globs are written relative to the configuration file, as the CLI is run beside it."""
-    if settings.config_file is not None:
-        try:
-            return str(Path(path).relative_to(settings.config_file.parent))
-        except ValueError:
-            pass
-    return path
 
 
 def _syntax(path: str | None, language_id: str, requested: str) -> str:

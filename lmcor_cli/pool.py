@@ -7,10 +7,10 @@ and each addition is tagged ``rule`` so the corrector knows where it came from.
 
 from __future__ import annotations
 
-from lmcor_cli.candidates import Candidate
-from lmcor_cli.generate.harper import available as harper_available
-from lmcor_cli.generate.harper import harper_fix
 from lmcor_cli import guard
+from lmcor_cli.candidates import Candidate
+from lmcor_cli.rules.harper import available as harper_available
+from lmcor_cli.rules.harper import harper_fix
 
 
 def greedy_choice(source: str, pool: list[Candidate]) -> str:

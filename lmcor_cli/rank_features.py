@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lmcor_cli.generate import harper
+from lmcor_cli.rules import harper
 
 FEATURES = ("logprob", "logprob_mean", "is_source", "from_rule", "length_change", "lints", "lints_added", "lm")
 DEFAULT_WEIGHTS = {"logprob": 1.0}  # a corrector exported without a learned ranker: the likeliest option wins
 
 
 def lint_count(text: str) -> int:
-    """Harper's lints with a suggestion on the text (0 without Harper, an optional extra)."""
+    """Harper's lints with a suggestion on the text (0 where harper-py cannot be imported)."""
     return harper.lint_count(text) if harper.available() else 0
 
 

@@ -27,7 +27,6 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _FENCE = re.compile(r"^(?P<indent>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _HTML_RAW_OPEN = re.compile(r"^\s{0,3}<(pre|script|style|textarea)(\s|>|$)", re.IGNORECASE)
 _RST_ADORNMENT = re.compile(r"^\s*([=\-`:'\"~^_*+#<>.])\1{2,}\s*$")
-MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd", ".mdx"}
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=1)
-def _markdown_parser():  # type: ignore[no-untyped-def]
+def markdown_parser():  # type: ignore[no-untyped-def]
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
@@ -273,7 +272,7 @@ def _markdown_parser():  # type: ignore[no-untyped-def]
 
 def _markdown_paragraph_lines(text: str, line_spans: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     """For each Markdown paragraph: the span of its content on each of its lines."""
-    tokens = _markdown_parser().parse(_NEWLINE.sub("\n", text))
+    tokens = markdown_parser().parse(_NEWLINE.sub("\n", text))
     blocks = []
     for index, token in enumerate(tokens):
         if token.type != "paragraph_open" or token.map is None:

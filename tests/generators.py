@@ -155,6 +155,6 @@ class HarperFix:
         self.id = "test-harper"
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
-        from lmcor_cli.generate.harper import harper_fix
+        from lmcor_cli.rules.harper import harper_fix
 
         return [[Candidate(harper_fix(sentence), "greedy")] for sentence in sentences]

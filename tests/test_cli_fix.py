@@ -100,9 +100,9 @@ def test_check_exit_codes(tmp_path):
 def test_folder_expands_to_prose_files(tmp_path):
     docs = tmp_path / "docs"
     (docs / "guide").mkdir(parents=True)
-    (docs / ".git").mkdir()
+    (docs / ".svn").mkdir()  # hidden (a .git or .hg would also make docs/ a project root of its own)
     (docs / "node_modules" / "pkg").mkdir(parents=True)
-    for path in (docs / "a.md", docs / "guide" / "b.txt", docs / ".git" / "c.md",
+    for path in (docs / "a.md", docs / "guide" / "b.txt", docs / ".svn" / "c.md",
                  docs / "node_modules" / "pkg" / "d.md", docs / "code.py", docs / "CHANGELOG.md"):
         path.write_text("This are wrong.\n")
     (tmp_path / "pyproject.toml").write_text('[tool.lmcor]\nignore = ["CHANGELOG.md"]\n')
@@ -115,6 +115,39 @@ def test_folder_expands_to_prose_files(tmp_path):
     nothing = run_lmcor("fix", "--check", "-g", RULES, str(empty))
     assert nothing.returncode == 0 and b"no prose files" in nothing.stderr
 
+
+
+def test_a_projects_config_applies_to_its_file_from_outside(tmp_path, monkeypatch):
+    """The configuration is found from the inputs' folder, not from where lmcor runs."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "doc.md").write_text("This are wrong.\n")
+    (project / ".lmcor.toml").write_text('ignore = ["doc.md"]\n')
+    monkeypatch.chdir(tmp_path)
+    skipped = run_lmcor("fix", "--check", "-v", "-g", RULES, "project/doc.md")
+    assert skipped.returncode == 0 and b"project/doc.md: ignored by configuration" in skipped.stderr
+    (project / ".lmcor.toml").write_text("candidates = 'five'\n")
+    bad = run_lmcor("fix", "--check", "-g", RULES, "project/doc.md")
+    assert bad.returncode == 2
+    config = project.resolve() / ".lmcor.toml"
+    assert bad.stderr.decode() == f"lmcor: error: {config}: 'candidates' must be a non-negative integer\n"
+    (project / ".lmcor.toml").unlink()
+    assert run_lmcor("fix", "--check", "-g", RULES, "project/doc.md").returncode == 1
+
+
+def test_ignore_globs_are_relative_to_the_config_file(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("This are wrong.\n")
+    (tmp_path / ".lmcor.toml").write_text('ignore = ["docs/a.md"]\n')
+    for cwd, name in ((tmp_path, "docs/a.md"), (docs, "a.md")):
+        result = run_lmcor("fix", "--check", "-g", RULES, name, cwd=cwd)
+        assert result.returncode == 0, (cwd, result.stderr)
+
+
+def test_the_format_choices_are_listed():
+    result = run_lmcor("fix", "--format", "xml", "-g", RULES, "-")
+    assert result.returncode == 2 and b"text" in result.stderr and b"sarif" in result.stderr
 
 def test_diff_format(tmp_path):
     bad = tmp_path / "bad.md"
@@ -153,7 +186,7 @@ def test_a_rewrite_failing_the_guard_falls_back_to_the_greedy_candidate(tmp_path
 
 def test_a_ranking_corrector_only_ever_picks_a_candidate_or_the_source(tmp_path, tiny_corrector):
     from lmcor_cli.candidates import Candidate
-    from lmcor_cli.correct import Corrector, inspect_corrector
+    from lmcor_cli.correctors import inspect_corrector, open_corrector
 
     folder = tmp_path / "ranker"
     shutil.copytree(tiny_corrector, folder)
@@ -162,7 +195,7 @@ def test_a_ranking_corrector_only_ever_picks_a_candidate_or_the_source(tmp_path,
     sources = ["This are wrong.", "It have two errors, she go home.", "Nothing to fix in this one."]
     pools = [[Candidate(s.replace("are", "is"), "greedy"), Candidate(s + " Really.", "sample"), Candidate(s.upper(), "rule")]
              for s in sources]
-    outputs = Corrector(inspect_corrector(folder)).correct(sources, pools)
+    outputs = [c.text for c in open_corrector(inspect_corrector(folder)).correct(sources, pools)]
     assert len(outputs) == 3
     for source, pool, output in zip(sources, pools, outputs):
         assert output in {c.text for c in pool} | {source}

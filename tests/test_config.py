@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from lmcor_cli.config import Settings, load_settings
+from lmcor_cli.config import Settings, common_folder, load_settings, project_settings
 from lmcor_cli.errors import UsageError
 
 
@@ -49,3 +49,92 @@ def test_bad_config_is_a_usage_error(tmp_path, content, message):
     (tmp_path / ".lmcor.toml").write_text(content)
     with pytest.raises(UsageError, match=message):
         load_settings(tmp_path)
+
+
+def test_common_folder_of_the_inputs(tmp_path, monkeypatch):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "c").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert common_folder() == tmp_path.resolve()
+    assert common_folder(["-"]) == tmp_path.resolve()
+    assert common_folder(["a/b/x.md", "a/c/y.md"]) == (tmp_path / "a").resolve()
+    assert common_folder(["a/b"]) == (tmp_path / "a" / "b").resolve()  # a folder stands for itself
+    assert common_folder(["a/b/missing/z.md"]) == (tmp_path / "a" / "b" / "missing").resolve()
+
+
+def test_the_search_stops_at_the_project_root(tmp_path):
+    (tmp_path / ".lmcor.toml").write_text("candidates = 3\n")
+    (tmp_path / ".lmcor-words").write_text("outside\n")
+    repo = tmp_path / "repo"
+    (repo / "docs").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    settings = load_settings(repo / "docs")
+    assert settings.config_file is None and settings.candidates is None and settings.words == ()
+    (repo / "pyproject.toml").write_text("[tool.lmcor]\ncandidates = 4\n")  # the root's own file counts
+    assert load_settings(repo / "docs").candidates == 4
+    hg = tmp_path / "hg"
+    (hg / ".hg").mkdir(parents=True)
+    assert load_settings(hg).config_file is None
+
+
+def test_a_pyproject_without_the_table_is_passed_over(tmp_path):
+    (tmp_path / ".lmcor.toml").write_text("candidates = 3\n")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
+    assert load_settings(sub).candidates == 3
+
+
+def test_a_project_config_applies_to_its_files_from_anywhere(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    (project / "docs").mkdir(parents=True)
+    (project / ".lmcor.toml").write_text('candidates = 3\nignore = ["docs/*.md", "CHANGELOG.md"]\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = project_settings(["../project/docs/a.md", "../project/README.md"])
+    assert settings.candidates == 3 and settings.config_file == (project / ".lmcor.toml").resolve()
+    assert project_settings([]).config_file is None
+    monkeypatch.chdir(project / "docs")
+    here = project_settings(["a.md"], candidates=5)
+    assert here.candidates == 5
+    # Globs are relative to the configuration file's folder, wherever lmcor runs.
+    assert here.ignores("a.md") and here.ignores(project / "docs" / "a.md")
+    assert here.ignores("../sub/CHANGELOG.md")  # a bare name matches in any folder
+    assert not here.ignores("../README.md") and not here.ignores("-")
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [({"candidates": 20}, "--candidates must be between 1 and 16"), ({"candidates": 0}, "--candidates must be between"),
+     ({"device": "gpu"}, "--device must be 'auto', 'cpu' or 'cuda', not 'gpu'"),
+     ({"syntax": "html"}, "--syntax must be 'auto', 'markdown' or 'text'"),
+     ({"dialect": "en-AU"}, "--dialect must be 'en-US' or 'en-GB'"), ({"threads": -1}, "--threads must be a non-negative")],
+)
+def test_flags_are_checked_as_the_file_is(flags, message):
+    with pytest.raises(UsageError, match=message):
+        Settings().with_overrides(**flags)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [("candidates = 17\n", "'candidates' must be between 1 and 16"), ("candidates = true\n", "'candidates' must be a non-negative"),
+     ("syntax = 'html'\n", "'syntax' must be 'auto', 'markdown' or 'text', not 'html'"),
+     ("device = 'tpu'\n", "'device' must be"), ("ignore = 'CHANGELOG.md'\n", "'ignore' must be a list of glob strings"),
+     ("generator = 3\n", "'generator' must be a string"), ("[tool]\n", "unknown lmcor setting")],
+)
+def test_every_file_value_is_checked(tmp_path, content, message):
+    (tmp_path / ".lmcor.toml").write_text(content)
+    with pytest.raises(UsageError, match=message) as raised:
+        load_settings(tmp_path)
+    assert str(raised.value).startswith(str(tmp_path.resolve() / ".lmcor.toml")) and "\n" not in str(raised.value)
+
+
+
+def test_the_command_line_choices_are_the_checked_ones():
+    from lmcor_cli.config import DEVICES, SYNTAXES
+    from lmcor_cli.options import Device, Dialect, Syntax
+    from lmcor_cli.project_rules import DIALECTS
+
+    for choices, values in ((Device, DEVICES), (Syntax, SYNTAXES), (Dialect, DIALECTS)):
+        assert tuple(choice.value for choice in choices) == values

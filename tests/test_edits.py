@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lmcor_cli.edits import apply_edit_script, edit_script
+from lmcor_cli.correctors.edit_script import apply_edit_script, edit_script
 
 PAIRS = [
     ("There can not be no bothering and no hazzle.", "There cannot be any bothering and hassle."),

@@ -31,7 +31,7 @@ def test_kept_ids_hold_specials_bytes_and_the_texts_pieces_only():
 def test_pruned_gemma_tokenizes_english_as_the_full_model_and_decodes_the_same(tmp_path):
     from lmcor_cli.generate.base import GeneratorSpec
     from lmcor_cli.generate.english_gguf import english_gguf
-    from lmcor_cli.generate.llamacpp import _Session
+    from lmcor_cli.generate.llamacpp import Session
     from lmcor_cli.models import resolve_gguf
     from lmcor_cli.prompt import load_prompt
 
@@ -47,7 +47,7 @@ def test_pruned_gemma_tokenizes_english_as_the_full_model_and_decodes_the_same(t
     pieces = {}
     outputs = {}
     for name, path in (("full", full_path), ("pruned", pruned_path)):
-        session = _Session(path, spec)
+        session = Session(path, spec)
         try:
             pieces[name] = [[session.piece(t) for t in session.tokenize(s, add_bos=False)] for s in sentences]
             session.set_prefix(spec.prompt.prefix)

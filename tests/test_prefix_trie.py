@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from lmcor_cli.generate.llamacpp import MAX_SEQUENCES, SCORE_BATCH_TOKENS, _PrefixTrie, _score_batches
+from lmcor_cli.generate.llamacpp import MAX_SEQUENCES, SCORE_BATCH_TOKENS, PrefixTrie, score_batches
 
 
 def test_shared_prefix_is_one_entry_per_token_with_every_texts_sequence():
-    trie = _PrefixTrie()
+    trie = PrefixTrie()
     for tokens in ([2, 10, 11, 12], [2, 10, 11, 13], [2, 10, 14], [2, 10, 11, 12]):
         trie.add(tokens)
     assert len(trie.entries) == 6  # 2, 10, 11, 12, 13, 14
@@ -18,7 +18,7 @@ def test_shared_prefix_is_one_entry_per_token_with_every_texts_sequence():
 
 
 def test_new_nodes_counts_what_a_text_would_add():
-    trie = _PrefixTrie()
+    trie = PrefixTrie()
     trie.add([2, 10, 11])
     assert trie.new_nodes([2, 10, 11]) == 0
     assert trie.new_nodes([2, 10, 15, 16]) == 2
@@ -27,8 +27,8 @@ def test_new_nodes_counts_what_a_text_would_add():
 
 def test_batches_respect_the_row_and_sequence_limits():
     texts = [[2, 100 + i, 7, 8] for i in range(200)]
-    batches = list(_score_batches(texts))
+    batches = list(score_batches(texts))
     assert sum(len(b.paths) for b in batches) == 200
     assert all(len(b.entries) <= SCORE_BATCH_TOKENS and len(b.paths) <= MAX_SEQUENCES - 1 for b in batches)
-    same = list(_score_batches([[2, 5, 6]] * 100))  # identical texts add no entries, only sequences
+    same = list(score_batches([[2, 5, 6]] * 100))  # identical texts add no entries, only sequences
     assert [len(b.paths) for b in same] == [MAX_SEQUENCES - 1, 100 - (MAX_SEQUENCES - 1)]

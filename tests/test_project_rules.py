@@ -8,9 +8,9 @@ from conftest import RULES, run_lmcor
 from lmcor_cli import project_rules
 from lmcor_cli.config import load_settings
 from lmcor_cli.errors import UsageError
-from lmcor_cli.generate.harper import harper_fix
 from lmcor_cli.guard import rejection_reason
 from lmcor_cli.project_rules import ProjectRules
+from lmcor_cli.rules.harper import harper_fix
 
 AMERICAN = "py:generators:American"
 HARPER = "py:generators:HarperFix"

@@ -102,7 +102,7 @@ def test_a_gguf_vocabulary_is_rebuilt_as_the_same_tokenizer(spm_model, tmp_path)
 @pytest.mark.model
 def test_rebuilt_gemma_tokenizer_cuts_text_as_llama_cpp(tmp_path):
     from lmcor_cli.generate.base import GeneratorSpec
-    from lmcor_cli.generate.llamacpp import _Session
+    from lmcor_cli.generate.llamacpp import Session
     from lmcor_cli.models import resolve_gguf
     from lmcor_cli.prompt import load_prompt
     from lmcor_cli.train.pretrained import gguf_spm_model
@@ -112,7 +112,7 @@ def test_rebuilt_gemma_tokenizer_cuts_text_as_llama_cpp(tmp_path):
     path = resolve_gguf("gemma3-270m")
     gguf_spm_model(path, tmp_path / "gemma.model")
     rebuilt = sentencepiece.SentencePieceProcessor(model_file=str(tmp_path / "gemma.model"))
-    session = _Session(path, GeneratorSpec(name=str(path), prompt=load_prompt(0), threads=1))
+    session = Session(path, GeneratorSpec(name=str(path), prompt=load_prompt(0), threads=1))
     try:
         for text in [*TEXTS, *LEARNER_SENTENCES, "source: x candidates: <sep> <llm> y <sep> <rule> z correction:"]:
             assert rebuilt.encode(text) == session.tokenize(text, add_bos=False), text

@@ -14,7 +14,7 @@ from conftest import RULES, run_lmcor
 from tiny_models import build_tiny_corrector
 
 from lmcor_cli.candidates import Candidate
-from lmcor_cli.correct import Corrector, inspect_corrector
+from lmcor_cli.correctors import inspect_corrector, open_corrector
 from lmcor_cli.errors import ModelError
 from lmcor_cli.rank_features import FEATURES, best_option
 from lmcor_cli.train.ranker import fit_weights
@@ -62,10 +62,10 @@ def test_train_ranker_stores_weights_the_corrector_uses(tmp_path, tiny_corrector
         digest, name = line.split("  ")
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
     info = inspect_corrector(folder)
-    assert info.rank_weights == weights
+    assert info.meta.rank_weights == weights
     source = "She go to school number 99."
     pool = [Candidate(source.replace("go", "goes"), "greedy"), Candidate(source + " Yes.", "sample")]
-    assert Corrector(info).correct([source], [pool])[0] in {c.text for c in pool} | {source}
+    assert open_corrector(info).correct([source], [pool])[0].text in {c.text for c in pool} | {source}
     fixed = run_lmcor("fix", "-g", RULES, "-c", str(folder), "-", input=b"This are wrong.\n")
     assert fixed.returncode == 0 and fixed.stdout.decode() in ("This are wrong.\n", "This is wrong.\n")
     again = run_lmcor("train", "ranker", "--real", str(records), "--skip", "2", "--no-fluency", "-c", str(folder))
@@ -80,7 +80,7 @@ def test_fluency_weights_apply_only_with_a_scorer(tmp_path, tiny_corrector):
     # Ranking alone prefers the source; with a scorer, the fluency set decides.
     (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank", "rank_weights": {"is_source": 1.0},
                                                    "fluency_weights": {"lm": 1.0}}))
-    corrector = Corrector(inspect_corrector(folder))
+    corrector = open_corrector(inspect_corrector(folder))
     source, fixed = "She go home.", "She goes home."
     pool = [Candidate(fixed, "greedy"), Candidate("She went home.", "sample")]
     scored: list[list[str]] = []
@@ -89,8 +89,8 @@ def test_fluency_weights_apply_only_with_a_scorer(tmp_path, tiny_corrector):
         scored.append(list(texts))
         return [0.0 if t == fixed else -10.0 for t in texts]
 
-    assert corrector.correct([source], [pool]) == [source]
-    assert corrector.correct([source], [pool], fluency) == [fixed]
+    assert [c.text for c in corrector.correct([source], [pool])] == [source]
+    assert [c.text for c in corrector.correct([source], [pool], fluency)] == [fixed]
     assert sorted(scored[0]) == sorted([fixed, "She went home.", source])  # each distinct option once
 
 
@@ -116,7 +116,7 @@ def test_rank_mode_scores_only_sentences_with_a_choice(tmp_path, tiny_corrector)
     shutil.copytree(tiny_corrector, folder)
     meta = json.loads((folder / "lmcor.json").read_text())
     (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank"}))
-    corrector = Corrector(inspect_corrector(folder))
+    corrector = open_corrector(inspect_corrector(folder))
     clean, wrong = "The cat sleeps.", "She go home."
     pools = [[Candidate(clean, "greedy")], [Candidate("She goes home.", "greedy"), Candidate(wrong, "sample")], []]
     scored: list[list[str]] = []
@@ -127,10 +127,10 @@ def test_rank_mode_scores_only_sentences_with_a_choice(tmp_path, tiny_corrector)
         return original(sources, *args, **kwargs)
 
     corrector.option_rows = spy  # type: ignore[method-assign]
-    outputs = corrector.correct([clean, wrong, "Fine."], pools)
+    outputs = [c.text for c in corrector.correct([clean, wrong, "Fine."], pools)]
     assert scored == [[wrong]]
     assert outputs[0] == clean and outputs[2] == "Fine." and outputs[1] in {"She goes home.", wrong}
-    assert corrector.correct([clean], [[Candidate(clean, "greedy")]]) == [clean]
+    assert [c.text for c in corrector.correct([clean], [[Candidate(clean, "greedy")]])] == [clean]
 
 
 def test_rank_mode_scores_a_sentence_longer_than_the_position_table(tmp_path):
@@ -140,4 +140,4 @@ def test_rank_mode_scores_a_sentence_longer_than_the_position_table(tmp_path):
     source = " ".join(["She go to school and they plays outside."] * 12)
     pool = [Candidate(source.replace("She go", "She goes"), "greedy")]
     # A learned position table ends at 40: scoring all of these options would fail in CTranslate2.
-    assert Corrector(inspect_corrector(folder)).correct([source], [pool])[0] in {source, pool[0].text}
+    assert open_corrector(inspect_corrector(folder)).correct([source], [pool])[0].text in {source, pool[0].text}

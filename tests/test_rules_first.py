@@ -13,8 +13,8 @@ from generators import Echo
 from lmcor_cli.config import Settings
 from lmcor_cli.engine_factory import generator_spec
 from lmcor_cli.generate.base import generator_id, open_generator
-from lmcor_cli.generate.harper import harper_fix
 from lmcor_cli.generate.rules_first import RulesFirst
+from lmcor_cli.rules.harper import harper_fix
 
 MISSPELT = "I recieved the leter yesterday and I will answer it tomorow."
 
@@ -61,18 +61,18 @@ class _Loading(Echo):
 
 def test_the_model_loads_once_while_harpers_linter_builds():
     from lmcor_cli import project_rules
-    from lmcor_cli.generate import harper
     from lmcor_cli.project_rules import ProjectRules
+    from lmcor_cli.rules import harper
 
     rules = ProjectRules(dialect="en-GB", words=("lmcorunseenword",))  # a linter not built yet
     inner = _Loading()
     wrapped = RulesFirst(inner)
-    built_before = harper._linter.cache_info().misses
+    built_before = harper.linter_for.cache_info().misses
     with project_rules.applied(rules):
         wrapped.candidates([MISSPELT], 1)
         wrapped.samples([MISSPELT], 2)
     assert inner.events == ["load, linter building: True", "candidates", "samples"]
-    assert harper._linter.cache_info().misses == built_before + 1  # the one built meanwhile served the fixes
+    assert harper.linter_for.cache_info().misses == built_before + 1  # the one built meanwhile served the fixes
 
 
 def test_a_plugin_reads_what_the_user_wrote():

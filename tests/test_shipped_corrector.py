@@ -19,7 +19,7 @@ except ImportError:  # Python 3.10
 from conftest import RULES, run_lmcor
 
 from lmcor_cli.candidates import Candidate
-from lmcor_cli.correct import Corrector, inspect_corrector
+from lmcor_cli.correctors import inspect_corrector, open_corrector
 from lmcor_cli.models import default_corrector
 
 
@@ -34,13 +34,13 @@ def test_shipped_files_match_their_checksums():
 
 def test_it_ranks_and_keeps_correct_text():
     info = inspect_corrector(default_corrector())
-    assert info.mode == "rank"
+    assert info.meta.mode == "rank"
     sources = ["She go to school every days.", "This sentence is already correct."]
     pools = [
         [Candidate("She goes to school every day.", "greedy"), Candidate("She go to school every day.", "sample")],
         [Candidate("This sentence is already correct, I think so.", "sample"), Candidate("This sentences are already correct.", "greedy")],
     ]
-    assert Corrector(info).correct(sources, pools) == ["She goes to school every day.", "This sentence is already correct."]
+    assert [c.text for c in open_corrector(info).correct(sources, pools)] == ["She goes to school every day.", "This sentence is already correct."]
 
 
 def test_auto_uses_the_shipped_corrector():

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from lmcor_cli.candidates import Candidate
-from lmcor_cli.generate.harper import harper_fix
-from lmcor_cli.generate.spelling import best_suggestion, edit_distance, word_frequencies
 from lmcor_cli.pool import corrector_pool
+from lmcor_cli.rules.harper import harper_fix
+from lmcor_cli.rules.spelling import best_suggestion, edit_distance, word_frequencies
 
 
 @pytest.mark.parametrize("a, b, distance", [

@@ -105,7 +105,8 @@ def test_export_then_fix_rewrites_through_the_generator(run, tmp_path):
 
 def test_rank_mode_chooses_among_the_options(run, tmp_path):
     from lmcor_cli.candidates import Candidate
-    from lmcor_cli.correct import Corrector, decoder_answer, inspect_corrector
+    from lmcor_cli.correctors import inspect_corrector, open_corrector
+    from lmcor_cli.correctors.input_format import decoder_answer
 
     out, _ = run
     model = tmp_path / "rank"
@@ -115,7 +116,7 @@ def test_rank_mode_chooses_among_the_options(run, tmp_path):
     assert fixed.returncode == 0, fixed.stderr
     row = json.loads(fixed.stdout.decode().splitlines()[0])
     assert row["output"] in {c["text"] for c in row["candidates"]} | {row["source"]}
-    corrector = Corrector(inspect_corrector(model))
+    corrector = open_corrector(inspect_corrector(model))
     sources = ["This are a test.", "She go to school every day."]
     pools = [[Candidate("This is a test.", "greedy")], [Candidate("She goes to school every day.", "greedy")]]
     for (options, features), source in zip(corrector.option_rows(sources, pools), sources):
@@ -132,7 +133,7 @@ def test_exported_generator_computes_what_the_trained_model_does(run, tmp_path):
     from transformers import AutoModelForCausalLM
 
     from lmcor_cli.candidates import Candidate
-    from lmcor_cli.correct import decoder_answer, decoder_prompt, format_input
+    from lmcor_cli.correctors.input_format import decoder_answer, decoder_prompt, format_input
     from lmcor_cli.pruned_vocab import PrunedVocabulary
     from lmcor_cli.train.export import export_decoder
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lmcor_cli.correct import INPUT_FORMAT, SPECIAL_SYMBOLS
+from lmcor_cli.correctors.input_format import SPECIAL_SYMBOLS
+from lmcor_cli.correctors.schema import INPUT_FORMAT
 
 TRAINING_TEXT = """\
 This is a small sentence about grammar.

@@ -11,9 +11,10 @@ from lmcor_cli.cache import ResultCache, cache_key
 from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
-from lmcor_cli.correct import Corrector
 from lmcor_cli.data import Example, load_dataset, natural
-from lmcor_cli.engine_factory import cached_fluency, corrector_info, fluency_applies, generator_spec, resolve_device
+from lmcor_cli import project_rules
+from lmcor_cli.engine import Engine
+from lmcor_cli.engine_factory import build_engine, cached_fluency, generator_spec, resolve_device
 from lmcor_cli.errors import UsageError
 from lmcor_cli.evaluate import systems as S
 from lmcor_cli.evaluate.gleu import corpus_gleu
@@ -33,11 +34,11 @@ from lmcor_cli.generate.base import (
     generator_id,
     open_generator,
 )
-from lmcor_cli.generate.harper import available as harper_available
-from lmcor_cli.generate.harper import harper_fix
 from lmcor_cli.models import cache_dir
 from lmcor_cli.progress import JobProgress
 from lmcor_cli.prompt import load_prompt
+from lmcor_cli.rules.harper import available as harper_available
+from lmcor_cli.rules.harper import harper_fix
 
 POOL_BATCH = 24
 
@@ -54,16 +55,17 @@ def run_eval(
     if plot_path:
         require_matplotlib()
     device = resolve_device(settings.device, env)
-    info = corrector_info(settings) if set(systems) & S.NEEDS_CORRECTOR else None
-    corrector = Corrector(info, device=device, threads=settings.threads, beam_size=settings.beam_size) if info else None
     spec = generator_spec(settings, device, prompt_variant=0)
     if set(systems) & S.NEEDS_POOLS:
         check_generator(spec, env.warn)
     cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
-    fluency = _fluency(settings, spec, corrector, cache) if "lmcor" in systems else None
+    # The same Engine as lmcor fix decides what the corrector's output becomes (pools come from the cache).
+    engine = build_engine(replace(settings, cache=False), env) if set(systems) & S.NEEDS_CORRECTOR else None
+    if engine is not None and "lmcor" in systems and engine.fluency:
+        engine.fluency_source = _fluency(settings, spec, cache)
     for path in data:
         examples = load_dataset(path, limit)
-        results = _evaluate(examples, systems, prompts, k, hypotheses, spec, corrector, fluency, cache, env)
+        results = _evaluate(examples, systems, prompts, k, hypotheses, spec, engine, cache, env)
         if output_format == "json":
             print(as_json(str(path), len(examples), results))
         else:
@@ -78,7 +80,7 @@ def run_eval(
 
 def _evaluate(
     examples: list[Example], systems: list[str], prompts: int, k: int, hypotheses: Path | None,
-    spec: GeneratorSpec, corrector: Corrector | None, fluency: FluencyScorer | None, cache: ResultCache | None, env: Env,
+    spec: GeneratorSpec, engine: Engine | None, cache: ResultCache | None, env: Env,
 ) -> list[SystemResult]:
     originals = [e.source for e in examples]
     tokenized = is_tokenized(originals)
@@ -94,7 +96,9 @@ def _evaluate(
         return tokenize(output) if tokenized else output
 
     def score(outputs: list[str]) -> dict[str, float]:
-        return score_raw([score_form(i, o) for i, o in enumerate(outputs)], originals, references, gold)
+        scores = score_raw([score_form(i, o) for i, o in enumerate(outputs)], originals, references, gold)
+        scores["changed"] = round(100 * sum(o != s for o, s in zip(outputs, sources)) / max(len(sources), 1), 2)
+        return scores
 
     results: list[SystemResult] = []
     pools: dict[int, list[list[Candidate]]] = {}
@@ -121,14 +125,14 @@ def _evaluate(
             timed("oracle", lambda: S.oracle_outputs(sources, originals, pools[0], references, score_form), note=f"best of {k}")
         elif system == "vote":
             timed("vote", lambda: S.vote_outputs(sources, pools[0]), note="MBR")
-        elif system in S.NEEDS_CORRECTOR and corrector is None:
+        elif system in S.NEEDS_CORRECTOR and (engine is None or engine.corrector is None):
             results.append(SystemResult(system, [], note="no corrector"))
         elif system == "corrector":
-            assert corrector is not None
-            timed("corrector", lambda: S.corrector_outputs(corrector, sources, None), note="no candidates")
+            assert engine is not None
+            timed("corrector", lambda: _decided(engine, sources, [[] for _ in sources]), note="no candidates")
         elif system == "lmcor":
-            assert corrector is not None
-            results.append(_per_prompt("lmcor", pools, lambda p: S.corrector_outputs(corrector, sources, p, fluency), score))
+            assert engine is not None
+            results.append(_per_prompt("lmcor", pools, lambda p: _decided(engine, sources, p), score))
     if hypotheses:
         lines = hypotheses.read_text(encoding="utf-8").splitlines()
         if len(lines) < len(examples):
@@ -150,10 +154,15 @@ def _per_prompt(name: str, pools: dict[int, list[list[Candidate]]], make, score)
     return SystemResult(name, runs, seconds=time.perf_counter() - started)
 
 
-def _fluency(settings: Settings, spec: GeneratorSpec, corrector: Corrector | None,
-             cache: ResultCache | None) -> FluencyScorer | None:
-    """The generator's fluency scorer when lmcor fix would use it (the model loads on first use)."""
-    return cached_fluency(spec, cache) if fluency_applies(settings, corrector.info if corrector else None, spec) else None
+def _decided(engine: Engine, sources: list[str], pools: list[list[Candidate]]) -> list[str]:
+    """What lmcor fix would output for each sentence, given its pool."""
+    with project_rules.applied(engine.rules):
+        return [outcome.output for outcome in engine.decide(sources, pools)]
+
+
+def _fluency(settings: Settings, spec: GeneratorSpec, cache: ResultCache | None) -> FluencyScorer | None:
+    """The generator's fluency scorer, cached across runs (the model loads on first use)."""
+    return cached_fluency(spec, cache)
 
 
 def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache | None, env: Env) -> list[list[Candidate]]:

@@ -4,19 +4,19 @@ what would change as JSON, GitHub annotations or SARIF)."""
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import json
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.engine_factory import build_engine
 from lmcor_cli.errors import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_MODEL, EXIT_OK, InputError, InternalError, LmcorError, UsageError
+from lmcor_cli.options import REPORT_FORMATS, FixFormat
 from lmcor_cli.pipeline import Engine, Piece, Rewrite, fix_document
 from lmcor_cli.positions import located
 from lmcor_cli.report_formats import SarifLog, github_annotation
@@ -24,8 +24,8 @@ from lmcor_cli.segment import syntax_for
 from lmcor_cli.textio import STDIN_NAME, Source, atomic_writer, open_source
 from lmcor_cli.verify import OutputCheck
 
-FORMATS = ("text", "diff", "json", "github", "sarif")
-REPORTS = ("github", "sarif")  # where the sentences would change, not the text: not with --in-place
+FORMATS = tuple(f.value for f in FixFormat)
+REPORTS = tuple(f.value for f in REPORT_FORMATS)  # where the sentences would change, not the text: not with --in-place
 # What a folder argument expands to: prose files, not code.
 PROSE_SUFFIXES = (".md", ".markdown", ".mdx", ".txt", ".rst")
 # Folders never walked into: VCS data, virtualenvs, dependencies, build output.
@@ -54,7 +54,7 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
     try:
         for name in files:
             shown = options.stdin_filename if name == "-" and options.stdin_filename else name
-            if ignored(shown, settings.ignore):
+            if settings.ignores(shown):
                 env.notice(f"{shown}: ignored by configuration")
                 if name == "-" and options.output_format == "text" and not options.check:
                     shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer)  # an editor's buffer comes back as it was
@@ -134,13 +134,6 @@ def _expand_folder(name: str) -> list[str]:
         if candidate.suffix.lower() in PROSE_SUFFIXES and candidate.is_file():
             found.append(str(candidate))
     return sorted(found)
-
-
-def ignored(name: str, globs: tuple[str, ...]) -> bool:
-    if name == "-":
-        return False
-    path = PurePath(name)
-    return any(fnmatch.fnmatch(name, g) or path.match(g) for g in globs)
 
 
 def _fix_one(

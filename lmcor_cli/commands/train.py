@@ -46,15 +46,13 @@ def _prefixed(path: Path):  # type: ignore[no-untyped-def]
 
 
 def run_synth(clean_files: list[Path], data: list[Path], pair_files: list[Path], use_stdlib: bool,
-              out: Path, n: int, seed: int, env: Env, errors_from: list[Path] = ()) -> int:
+              out: Path, n: int, seed: int, env: Env, errors_from: list[Path] = (),
+              pair_share: float = 0.5, keep_share: float = 0.15, any_line: bool = False) -> int:
+    from lmcor_cli.clean_prose import read_clean, read_lines, stdlib_docstring_sentences
     from lmcor_cli.train.pairs import is_dev
-    from lmcor_cli.train.synth import (
-        read_clean,
-        stdlib_docstring_sentences,
-        write_synth,
-    )
+    from lmcor_cli.train.synth import write_synth
 
-    sentences: list[str] = list(read_clean(clean_files))
+    sentences: list[str] = list((read_lines if any_line else read_clean)(clean_files))
     for path in data:
         sentences.extend(r for e in natural(load_dataset(path)) for r in e.references)
     if use_stdlib:
@@ -75,7 +73,8 @@ def run_synth(clean_files: list[Path], data: list[Path], pair_files: list[Path],
                          f"{model.spelling_rate:.2%} misspelt and {model.inflection_rate:.2%} mis-inflected words", markup=False)
     started = time.perf_counter()
     with JobProgress(env, "synth", n) as progress:
-        added = write_synth(clean, out, n, seed, pairs, on_progress=progress.advance, corruptor=corruptor)
+        added = write_synth(clean, out, n, seed, pairs, on_progress=progress.advance, corruptor=corruptor,
+                            pair_share=pair_share, keep_share=keep_share)
     env.stderr.print(f"lmcor: {added} synthetic triples added from {len(clean)} clean sentences and "
                      f"{len(pairs)} learner pairs → {out} ({time.perf_counter() - started:.0f} s)", markup=False)
     return 0
@@ -117,7 +116,7 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path | None, out: Pa
 
     triples = [(True, *t) for path in real for t in real_pairs(path)] + [(False, *t) for path in synth for t in synth_pairs(path)]
     if config.init:
-        from lmcor_cli.correct import PROMPT_END
+        from lmcor_cli.correctors.input_format import PROMPT_END
         from lmcor_cli.train.decoder import encode_pair, fit_decoder, prepare_vocabulary
 
         def texts():  # type: ignore[no-untyped-def]
@@ -133,7 +132,7 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path | None, out: Pa
     else:
         import sentencepiece
 
-        from lmcor_cli.edits import edit_script
+        from lmcor_cli.correctors.edit_script import edit_script
         from lmcor_cli.train.fit import fit
 
         processor = sentencepiece.SentencePieceProcessor(model_file=str(spm_model))
@@ -206,7 +205,8 @@ def run_ranker(real: list[Path], skip: int, limit: int | None, folder: Path, flu
     """Score each held-out sentence's options with the corrector (and the generator's fluency),
     then fit the rank weights: one set without fluency, one with."""
     from lmcor_cli.candidates import Candidate
-    from lmcor_cli.correct import Corrector, inspect_corrector
+    from lmcor_cli.correctors.schema import inspect_corrector
+    from lmcor_cli.correctors.sentence import SentenceCorrector
     from lmcor_cli.evaluate.systems import sentence_gleu
     from lmcor_cli.pool import corrector_pool
     from lmcor_cli.rank_features import FEATURES
@@ -217,7 +217,7 @@ def run_ranker(real: list[Path], skip: int, limit: int | None, folder: Path, flu
     records = [record for path in real for record in read_jsonl(path)][skip:][:limit]
     if not records:
         raise UsageError(f"no training sentences left after skipping {skip}")
-    corrector = Corrector(info, threads=settings.threads)
+    corrector = SentenceCorrector(info, threads=settings.threads)
     scorer = _fluency_scorer(settings) if fluency else None
     rows, gains = [], []
     with JobProgress(env, "ranker features", len(records)) as progress:

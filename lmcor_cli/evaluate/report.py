@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lmcor_cli.errors import UsageError
 
-METRICS = ("gleu", "precision", "recall", "f0.5")
+METRICS = ("gleu", "precision", "recall", "f0.5", "changed")  # changed: % of sentences the system altered
 
 
 @dataclass
@@ -47,7 +47,7 @@ def print_table(console, dataset: str, n: int, results: list[SystemResult]) -> N
 
     table = Table(title=f"{dataset} ({n} sentences)")
     table.add_column("system")
-    for metric in ("GLEU", "P", "R", "F0.5"):
+    for metric in ("GLEU", "P", "R", "F0.5", "changed %"):
         table.add_column(metric, justify="right")
     table.add_column("prompts", justify="right")
     table.add_column("s", justify="right")

@@ -1,20 +1,18 @@
-"""The systems ``lmcor eval`` compares, all run on natural text, sharing candidate pools."""
+"""The baseline systems ``lmcor eval`` compares with lmcor, all run on natural text, sharing
+candidate pools (lmcor itself runs through the Engine, as in ``lmcor fix``)."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
 
-from lmcor_cli.candidates import Candidate, FluencyScorer
-from lmcor_cli.correct import Corrector
+from lmcor_cli.candidates import Candidate
 from lmcor_cli.evaluate.gleu import gleu_from_stats, sentence_stats
-from lmcor_cli.pipeline import guard_reason
-from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
+from lmcor_cli.pool import clean_pool, greedy_choice
 
 ALL_SYSTEMS = ("identity", "harper", "llm", "oracle", "vote", "corrector", "lmcor")
 NEEDS_POOLS = {"llm", "oracle", "vote", "lmcor"}
 NEEDS_CORRECTOR = {"corrector", "lmcor"}
-PROMPT_SENSITIVE = ("llm", "lmcor")
 
 
 def sentence_gleu(source: str, hypothesis: str, references: Sequence[str]) -> float:
@@ -52,11 +50,3 @@ def vote_outputs(sources: Sequence[str], pools: Sequence[list[Candidate]]) -> li
             return sum(difflib.SequenceMatcher(None, option.split(), other.split(), autojunk=False).ratio() for other in texts)
         outputs.append(max((t for t in texts if t in sane), key=support))
     return outputs
-
-
-def corrector_outputs(corrector: Corrector, sources: Sequence[str], pools: Sequence[list[Candidate]] | None,
-                      fluency: FluencyScorer | None = None) -> list[str]:
-    """The corrector on each source, with the cleaned pools (``None``: no candidates at all)."""
-    cleaned = [corrector_pool(s, p) for s, p in zip(sources, pools)] if pools is not None else [[] for _ in sources]
-    proposals = corrector.correct(list(sources), cleaned, fluency)
-    return [corrector_fallback(s, pool) if guard_reason(s, p) else p for s, p, pool in zip(sources, proposals, cleaned)]

@@ -50,8 +50,8 @@ class GeneratorSpec:
     @property
     def reads_rules_fixes(self) -> bool:
         """Rules first: for a model (GGUF or server; a plugin reads what the user wrote),
-        where Harper (an optional extra) is installed."""
-        from lmcor_cli.generate.harper import available
+        where harper-py (a core dependency) can be imported."""
+        from lmcor_cli.rules.harper import available
 
         return self.rules_first and not self.name.startswith(PLUGIN_PREFIX) and available()
 

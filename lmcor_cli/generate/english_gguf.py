@@ -21,9 +21,11 @@ from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 
+from lmcor_cli.clean_prose import stdlib_docstring_sentences
+from lmcor_cli.rules.spelling import FREQUENCY_FILE
+
 # Bump when the piece selection changes: it names the cached file (and so keys results).
 PIECE_LIST_VERSION = 1
-WORD_LIST = "frequency_dictionary_en_82_765.txt"
 # SymSpell's list is in frequency order.  15k words (each with its merge path, in two casings,
 # with and without a leading space) keep 51.8k pieces, and 98.2% of the space-separated
 # segments of JFLEG dev's sources and references are cut exactly as by the full vocabulary
@@ -37,7 +39,7 @@ KEPT_CONTROLS = 8  # <pad> <eos> <bos> <unk> <mask> ...: the ids the tokenizer a
 def english_texts() -> Iterator[str]:
     """What the kept vocabulary must cut exactly as the full one: common words, lower case and
     capitalised, with and without a leading space, our few-shot prompts and stdlib docstrings."""
-    words = resources.files("symspellpy").joinpath(WORD_LIST).read_text(encoding="utf-8").splitlines()
+    words = resources.files("symspellpy").joinpath(FREQUENCY_FILE).read_text(encoding="utf-8").splitlines()
     for line in words[:TOP_WORDS]:
         word = line.partition(" ")[0]
         for form in (word, word.capitalize()):
@@ -48,8 +50,6 @@ def english_texts() -> Iterator[str]:
     for entry in sorted(prompts.iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".txt"):
             yield entry.read_text(encoding="utf-8")
-    from lmcor_cli.train.synth import stdlib_docstring_sentences
-
     yield from stdlib_docstring_sentences()
 
 
@@ -109,7 +109,7 @@ def kept_token_ids(tokens: list[str], scores: list[float], types: list[int], tex
     return sorted(kept)
 
 
-def _fields(reader) -> tuple[list[str], list[float], list[int]]:  # type: ignore[no-untyped-def]
+def gguf_vocabulary(reader) -> tuple[list[str], list[float], list[int]]:  # type: ignore[no-untyped-def]
     def array(key: str) -> list:  # type: ignore[type-arg]
         field = reader.fields[key]
         return [field.parts[i] for i in field.data]
@@ -126,7 +126,7 @@ def write_pruned(source: Path, out: Path, texts: Iterable[str]) -> int:
     reader = gguf.GGUFReader(str(source))
     if reader.get_field("tokenizer.ggml.model").contents() != "llama":
         raise ValueError(f"{source.name}: not a SentencePiece-vocabulary GGUF")
-    tokens, scores, types = _fields(reader)
+    tokens, scores, types = gguf_vocabulary(reader)
     keep = kept_token_ids(tokens, scores, types, texts)
     if keep[:4] != [0, 1, 2, 3]:
         raise ValueError(f"{source.name}: unexpected special token ids")

@@ -63,7 +63,7 @@ class LlamaCppGenerator:
         self.path = path
         self.spec = spec
         self.id = generator_id(spec)
-        self._session: _Session | None = None
+        self._session: Session | None = None
         self.load_s = 0.0  # model load + few-shot prefix, for `lmcor bench`
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
@@ -90,10 +90,10 @@ class LlamaCppGenerator:
         """Load the model and evaluate the few-shot prefix now, not on the first call."""
         self._open()
 
-    def _open(self) -> _Session:
+    def _open(self) -> Session:
         if self._session is None:
             started = time.perf_counter()
-            self._session = _Session(self.path, self.spec)
+            self._session = Session(self.path, self.spec)
             self._session.set_prefix(self.spec.prompt.prefix)
             self.load_s = time.perf_counter() - started
         return self._session
@@ -104,7 +104,7 @@ class LlamaCppGenerator:
             self._session = None
 
 
-def _groups(sentences: list[str], k: int, session: _Session) -> Iterator[list[str]]:
+def _groups(sentences: list[str], k: int, session: Session) -> Iterator[list[str]]:
     """Sentences in groups that fit the sequence limit and the KV cache."""
     group: list[str] = []
     cells = suffixes = 0
@@ -137,7 +137,7 @@ def draw(logits: np.ndarray, temperature: float, u: float, scratch: np.ndarray) 
     return min(token, int(np.searchsorted(scratch, scratch[-1], side="left")))
 
 
-class _PrefixTrie:
+class PrefixTrie:
     """Texts to score as one llama.cpp batch in which a token prefix shared by several texts
     (a sentence's options mostly differ in a word or two) is evaluated once: each trie node
     is one batch entry carrying the sequence id of every text through it."""
@@ -173,20 +173,20 @@ class _PrefixTrie:
         self.paths.append(path)
 
 
-def _score_batches(tokenized: list[list[int]]) -> Iterator[_PrefixTrie]:
+def score_batches(tokenized: list[list[int]]) -> Iterator[PrefixTrie]:
     """Texts to score, in tries within llama.cpp's logits-row and sequence limits."""
-    trie = _PrefixTrie()
+    trie = PrefixTrie()
     for tokens in tokenized:
         if trie.paths and (len(trie.entries) + trie.new_nodes(tokens) > SCORE_BATCH_TOKENS
                            or len(trie.paths) >= MAX_SEQUENCES - 1):
             yield trie
-            trie = _PrefixTrie()
+            trie = PrefixTrie()
         trie.add(tokens)
     if trie.paths:
         yield trie
 
 
-class _Session:
+class Session:
     """A llama.cpp model + context with the few-shot prefix resident in sequence 0."""
 
     def __init__(self, path: Path, spec: GeneratorSpec):
@@ -326,7 +326,7 @@ class _Session:
         n_vocab = self.n_vocab
         tokenized = [self.tokenize(text, add_bos=True)[:MAX_SCORED_TOKENS] for text in texts]
         scores: list[float] = []
-        for trie in _score_batches(tokenized):
+        for trie in score_batches(tokenized):
             try:
                 self._fill(trie.entries)
                 self._decode()

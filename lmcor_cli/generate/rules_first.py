@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lmcor_cli.candidates import Candidate
-from lmcor_cli.generate.harper import build_linter_in_background, harper_fix
+from lmcor_cli.rules.harper import build_linter_in_background, harper_fix
 
 
 class RulesFirst:

@@ -43,7 +43,7 @@ def prepare_vocabulary(config: FitConfig, out: Path, texts: Callable[[], Iterabl
 
 def encode_pair(vocab: PrunedVocabulary, model_input: str, target: str, config: FitConfig) -> tuple[list[int], list[int]] | None:
     """(prompt ids, target ids), or None for a target over the limit (cutting it would teach early stops)."""
-    from lmcor_cli.correct import decoder_answer, decoder_prompt
+    from lmcor_cli.correctors.input_format import decoder_answer, decoder_prompt
 
     answer = decoder_answer(vocab, target)
     if len(answer) > config.max_target_tokens:

@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from lmcor_cli.correct import INPUT_FORMAT
+from lmcor_cli.correctors.schema import INPUT_FORMAT
 
 
 def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, card: str,

@@ -36,7 +36,7 @@ class FitConfig:
     seed: int = 0
     bf16: bool | None = None  # None: only where the device has native bf16 (loop.bf16_choice)
     device: str = "cpu"
-    output_format: str = "text"  # "text": the corrected sentence; "edits": an edit script (lmcor_cli/edits.py)
+    output_format: str = "text"  # "text": the corrected sentence; "edits": an edit script (lmcor_cli/correctors/edit_script.py)
     init_from: str = ""  # a fresh run starts from this run folder's best weights (same architecture)
     # A decoder-only corrector started from a pretrained causal LM (decoder.py) instead:
     init: str = ""  # a GGUF file or a Hugging Face folder; "" trains the encoder-decoder from scratch

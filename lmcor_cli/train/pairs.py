@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lmcor_cli.candidates import Candidate
-from lmcor_cli.correct import format_input
+from lmcor_cli.correctors.input_format import format_input
 from lmcor_cli.pool import corrector_pool
 
 

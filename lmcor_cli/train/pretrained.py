@@ -57,12 +57,12 @@ def gguf_spm_model(gguf_path: Path, out: Path) -> None:
     from gguf import GGUFReader
     from sentencepiece import sentencepiece_model_pb2 as model_pb2
 
-    from lmcor_cli.generate.english_gguf import _fields
+    from lmcor_cli.generate.english_gguf import gguf_vocabulary
 
     reader = GGUFReader(str(gguf_path))
     if reader.get_field("tokenizer.ggml.model").contents() != "llama":
         raise UsageError(f"--init {gguf_path}: not a SentencePiece-vocabulary GGUF")
-    tokens, scores, types = _fields(reader)
+    tokens, scores, types = gguf_vocabulary(reader)
 
     def scalar(key: str, default: int) -> int:
         field = reader.get_field(key)

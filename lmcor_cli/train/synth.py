@@ -10,10 +10,8 @@ order after the greedy slot.
 
 from __future__ import annotations
 
-import ast
 import random
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from lmcor_cli.candidates import Candidate
@@ -24,7 +22,6 @@ PREPOSITIONS = ["in", "on", "at", "to", "for", "of", "with", "from", "by", "abou
 AGREEMENT = {"is": "are", "are": "is", "was": "were", "were": "was", "has": "have", "have": "has",
              "does": "do", "do": "does", "this": "these", "these": "this", "that": "those", "those": "that"}
 FUNCTION_WORDS = {"a", "an", "the", "to", "of", "is", "are", "that", "it", "in", "and", "be", "for"}
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
 def corrupt(sentence: str, rng: random.Random, max_errors: int = 3) -> str:
@@ -105,59 +102,17 @@ def synthetic_pool(
     return [Candidate(t, "greedy" if i == 0 else "sample") for i, t in enumerate(texts)]
 
 
-def stdlib_docstring_sentences() -> Iterator[str]:
-    """English sentences from the docstrings of Python's standard library (PSF License)."""
-    lib = Path(ast.__file__).parent
-    for path in sorted(lib.rglob("*.py")):
-        if {"test", "tests", "idlelib", "site-packages", "dist-packages"} & set(path.parts):
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError, OSError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                doc = ast.get_docstring(node)
-                if doc:
-                    yield from split_prose(doc)
-
-
-def split_prose(text: str) -> Iterator[str]:
-    """Plain prose sentences from a text block: paragraphs joined, code-like lines left out."""
-    for paragraph in re.split(r"\n\s*\n", text):
-        if any(line.startswith((" ", "\t", ">>>", "-", "*", ":")) for line in paragraph.splitlines()):
-            continue
-        for sentence in _SENTENCE_END.split(" ".join(paragraph.split())):
-            if is_clean_sentence(sentence):
-                yield sentence
-
-
-def is_clean_sentence(sentence: str) -> bool:
-    words = sentence.split()
-    return (
-        6 <= len(words) <= 40
-        and sentence[:1].isupper()
-        and sentence.endswith((".", "?", "!"))
-        and not re.search(r"[=_{}\[\]<>`|#@\\]|\(\)|\w\.\w+\(|::|--|\d{3,}|https?:", sentence)
-        and sum(w.isalpha() for w in words) >= 0.7 * len(words)
-    )
-
-
-def read_clean(paths: Iterable[Path]) -> Iterator[str]:
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            yield from split_prose(line)
-
-
 def write_synth(  # type: ignore[no-untyped-def]
     clean: list[str], out: Path, n: int, seed: int, pairs: list[tuple[str, str]] = (), on_progress=lambda k: None,
-    corruptor: Callable[[str, random.Random], str] | None = None,
+    corruptor: Callable[[str, random.Random], str] | None = None, pair_share: float = 0.5, keep_share: float = 0.15,
 ) -> int:
     """Append synthetic records to ``out`` until it holds ``n`` (resumable: counts what is there).
 
     A record is either a clean sentence with made-up errors or, when ``pairs`` are given (half
     the time if there are clean sentences too), a real learner sentence and its correction:
-    real errors, with only the candidate pool made up.
+    real errors, with only the candidate pool made up.  ``pair_share`` of the records are learner
+    pairs (when there are clean sentences too); ``keep_share`` of the clean ones stay uncorrupted,
+    so a corrector learns to leave correct text alone.
     """
     import json
 
@@ -170,12 +125,12 @@ def write_synth(  # type: ignore[no-untyped-def]
     on_progress(done)
     with out.open("a", encoding="utf-8") as handle:
         for index in range(done, n):
-            if pairs and (not clean or rng.random() < 0.5):
+            if pairs and (not clean or rng.random() < pair_share):
                 source, target = pairs[rng.randrange(len(pairs))]
                 share = LEARNER_TARGET_SHARE
             else:
                 target = clean[rng.randrange(len(clean))]
-                source = target if rng.random() < 0.15 else (corruptor or corrupt)(target, rng)
+                source = target if rng.random() < keep_share else (corruptor or corrupt)(target, rng)
                 share = CLEAN_TARGET_SHARE
             pool = corrector_pool(source, synthetic_pool(source, target, others, rng, target_share=share))
             record = {"id": f"synth-{index}", "source": source, "references": [target],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from lmcor_cli.correct import SPECIAL_SYMBOLS
+from lmcor_cli.correctors.input_format import SPECIAL_SYMBOLS
 
 
 def train_vocab(sentences: Iterable[str], out_prefix: Path, size: int) -> Path:

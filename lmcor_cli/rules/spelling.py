@@ -19,7 +19,8 @@ FREQUENCY_FILE = "frequency_dictionary_en_82_765.txt"
 
 @lru_cache(maxsize=1)
 def word_frequencies() -> dict[str, int]:
-    """Word → corpus count; empty without symspellpy, and the ranking then keeps Harper's order."""
+    """Word → corpus count; empty where symspellpy's list cannot be read, and the ranking then
+    keeps Harper's order."""
     try:
         text = (resources.files("symspellpy") / FREQUENCY_FILE).read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError):

@@ -1,4 +1,4 @@
-"""Passages the writer has told lmcor to leave alone.
+"""In-document switches: passages the writer has told lmcor to leave alone.
 
 Markdown: ``<!-- lmcor-disable -->`` … ``<!-- lmcor-enable -->`` and
 ``<!-- lmcor-disable-next-line -->``, each an HTML comment block of its own (a comment in a
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 
-from lmcor_cli.segment import Chunk, Sentence
-from lmcor_cli.segment import _markdown_parser as markdown_parser  # the parse that finds the paragraphs
+from lmcor_cli.segment import Chunk, Sentence, markdown_parser  # the parse that finds the paragraphs
 
 _MARKDOWN_SWITCH = re.compile(r"\s*<!--\s*lmcor-(disable-next-line|disable|enable)\s*-->\s*")
 _TEXT_SWITCH = re.compile(r"\.\.[ \t]+lmcor:[ \t]*(off|on)[ \t]*")

@@ -15,23 +15,23 @@ import threading
 from functools import lru_cache
 
 from lmcor_cli import project_rules
-from lmcor_cli.generate.spelling import best_suggestion
 from lmcor_cli.project_rules import ProjectRules
+from lmcor_cli.rules.spelling import best_suggestion
 from lmcor_cli.silence import silenced
 
 MAX_ROUNDS = 8
 
 
 @lru_cache(maxsize=4)
-def _linter(rules: ProjectRules):  # type: ignore[no-untyped-def]
+def linter_for(rules: ProjectRules):  # type: ignore[no-untyped-def]
     """Building one takes about a second: one per dialect and word list, kept."""
     import harper
 
     dialect = {"en-US": harper.Dialect.AMERICAN, "en-GB": harper.Dialect.BRITISH}[rules.dialect]
-    linter = harper.Linter(dialect)
+    built = harper.Linter(dialect)
     if rules.words:
-        linter.import_words(list(rules.words))  # single words: Harper's dictionary has no phrases
-    return linter
+        built.import_words(list(rules.words))  # single words: Harper's dictionary has no phrases
+    return built
 
 
 def build_linter_in_background() -> threading.Thread:
@@ -42,7 +42,7 @@ def build_linter_in_background() -> threading.Thread:
 
     def build() -> None:
         try:
-            _linter(rules)
+            linter_for(rules)
         except Exception:  # noqa: BLE001 - raised again, as a clear error, where the linter is used
             pass
 
@@ -76,7 +76,7 @@ def lint_count(text: str) -> int:
 def _lints(text: str, rules: ProjectRules) -> tuple:  # type: ignore[type-arg]
     """One lint pass per distinct text: fixing the source and the greedy output lints them, and
     rank mode then counts the lints of the same texts (the source, the fixes) again."""
-    return tuple(_linter(rules).lint(text, language="plaintext"))
+    return tuple(linter_for(rules).lint(text, language="plaintext"))
 
 
 def _chosen_suggestion(lint, frequent_spelling: bool):  # type: ignore[no-untyped-def]
@@ -90,7 +90,7 @@ def _chosen_suggestion(lint, frequent_spelling: bool):  # type: ignore[no-untype
 def _harper_fix(text: str, frequent_spelling: bool, rules: ProjectRules) -> str:
     """Cached: rules first fixes each sentence for the generator, and the pool then adds the
     same fix of the source as a rule candidate."""
-    linter = _linter(rules)
+    linter = linter_for(rules)
     skipped: set[tuple[int, int, str]] = set()
     for _ in range(MAX_ROUNDS):
         changed = False

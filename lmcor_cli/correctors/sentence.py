@@ -1,156 +1,39 @@
-"""The corrector: a CTranslate2 model that reads source + candidates.
+"""Whole-sentence correctors: a CTranslate2 model reads the source and the full candidates
+(``input_format``) and writes a sentence or scores the options.
 
-``format_input`` is the one definition of the corrector's input, shared by training
-and inference; a model folder records which format it was trained on.  Two kinds of
-folder: a seq2seq ``Translator`` trained from scratch (``format_input`` is its source), or
-a decoder-only ``Generator`` started from a pretrained LM (``decoder_prompt`` — the same
-text, then ``PROMPT_END`` — is its prompt, and it continues with the sentence).
+Two architectures: a seq2seq ``Translator`` trained from scratch, or a decoder-only
+``Generator`` started from a pretrained LM (``decoder_prompt`` is its prompt, and it
+continues with the sentence).  Two modes: ``rewrite`` writes the sentence (or, with the
+``edits`` output format, an edit script); ``rank`` scores the pool and the source, and the
+best scored option wins.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from lmcor_cli.candidates import Candidate, FluencyScorer
+from lmcor_cli.correctors.base import Correction
+from lmcor_cli.correctors.input_format import SEPARATOR, decoder_answer, decoder_prompt, format_input
+from lmcor_cli.correctors.schema import CorrectorInfo
 from lmcor_cli.errors import ModelError
 from lmcor_cli.pruned_vocab import PrunedVocabulary
-from lmcor_cli.rank_features import (
-    DEFAULT_WEIGHTS,
-    FEATURES,
-    best_option,
-    needs_fluency,
-    needs_lints,
-    option_features,
-)
-
-INPUT_FORMAT = 1
-SEPARATOR = "<sep>"
-ORIGIN_TAGS = {"greedy": "<llm>", "sample": "<llm>", "rule": "<rule>"}
-SPECIAL_SYMBOLS = [SEPARATOR, *sorted(set(ORIGIN_TAGS.values()))]
-MODEL_FILES = ("model.bin", "spm.model", "lmcor.json")
-OUTPUT_FORMATS = ("text", "edits")
-MODES = ("rewrite", "rank")
-ARCHITECTURES = ("encoder-decoder", "decoder")
-PROMPT_END = " correction:"  # a decoder corrector's prompt ends here; its answer follows after a space
+from lmcor_cli.rank_features import best_option, needs_fluency, needs_lints, option_features
 
 
-def format_input(source: str, candidates: Sequence[Candidate]) -> str:
-    """``source: S candidates: <sep> <llm> C1 <sep> <rule> C2 ...`` — the corrector's input."""
-    parts = [f"source: {source} candidates:"]
-    for candidate in candidates:
-        parts.append(f"{SEPARATOR} {ORIGIN_TAGS.get(candidate.origin, '<llm>')} {candidate.text}")
-    return " ".join(parts)
+class SentenceCorrector:
+    """Rewrites or ranks whole sentences (a seq2seq Translator or a decoder-only Generator).
 
-
-def decoder_prompt(vocab: PrunedVocabulary, model_input: str, max_tokens: int | None) -> list[str]:
-    """``<bos>``, ``model_input`` (``format_input``'s text, cut at the limit: the source comes
-    first, so only trailing candidates are lost), then ``PROMPT_END``.  The parts (and the
-    answer) are encoded apart, in training as at inference, so a cut never re-segments them."""
-    end = vocab.encode(PROMPT_END)
-    body = vocab.encode(model_input)
-    if max_tokens:
-        body = body[: max(max_tokens - 1 - len(end), 0)]
-    return [vocab.bos, *body, *end]
-
-
-def decoder_answer(vocab: PrunedVocabulary, text: str, max_tokens: int | None = None) -> list[str]:
-    """What a decoder corrector writes after its prompt: the sentence after a space, then EOS."""
-    pieces = vocab.encode(" " + text)
-    return [*(pieces[: max_tokens - 1] if max_tokens else pieces), vocab.eos]
-
-
-@dataclass(frozen=True)
-class CorrectorInfo:
-    path: Path
-    name: str
-    id: str
-    beam_size: int
-    max_output_ratio: float
-    source_eos: bool
-    max_input_tokens: int | None = None  # the model's position table: longer inputs are cut
-    max_output_tokens: int | None = None
-    output_format: str = "text"  # or "edits": the model writes an edit script (lmcor_cli/edits.py)
-    mode: str = "rewrite"  # or "rank": the model only scores the pool and the source, and the best scored wins
-    rank_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))  # see rank_features.py
-    fluency_weights: dict[str, float] | None = None  # the same with the generator's fluency score ("lm")
-    architecture: str = "encoder-decoder"  # or "decoder": a ctranslate2.Generator with a pruned vocabulary
-
-
-def inspect_corrector(path: Path) -> CorrectorInfo:
-    """Check a corrector folder without loading it; the id keys the result cache."""
-    missing = [name for name in MODEL_FILES if not (path / name).is_file()]
-    if not path.is_dir():
-        raise ModelError(f"corrector {path}: no such folder")
-    if missing:
-        raise ModelError(f"corrector {path}: not a corrector folder (missing {', '.join(missing)})")
-    try:
-        meta = json.loads((path / "lmcor.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"corrector {path}: unreadable lmcor.json ({exc})") from None
-    if meta.get("input_format") != INPUT_FORMAT:
-        raise ModelError(
-            f"corrector {path}: trained for input format {meta.get('input_format')!r}, "
-            f"this lmcor speaks format {INPUT_FORMAT}"
-        )
-    output_format = meta.get("output_format", "text")
-    mode = meta.get("mode", "rewrite")
-    if mode not in MODES:
-        raise ModelError(f"corrector {path}: unknown mode {mode!r} (this lmcor knows {', '.join(MODES)})")
-    if output_format not in OUTPUT_FORMATS:
-        raise ModelError(f"corrector {path}: unknown output format {output_format!r} (this lmcor reads {', '.join(OUTPUT_FORMATS)})")
-    architecture = meta.get("architecture", "encoder-decoder")
-    if architecture not in ARCHITECTURES:
-        raise ModelError(f"corrector {path}: unknown architecture {architecture!r} (this lmcor runs {', '.join(ARCHITECTURES)})")
-    files = MODEL_FILES + (("vocabulary.json",) if architecture == "decoder" else ())
-    if architecture == "decoder" and not (path / "vocabulary.json").is_file():
-        raise ModelError(f"corrector {path}: a decoder corrector needs its vocabulary.json (the kept pieces)")
-    rank_weights = _weights(path, meta.get("rank_weights", DEFAULT_WEIGHTS))
-    fluency_weights = _weights(path, meta["fluency_weights"]) if "fluency_weights" in meta else None
-    digest = hashlib.sha256()
-    for name in files:
-        stat = (path / name).stat()
-        digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    checksums = path / "SHA256SUMS"
-    if checksums.is_file():
-        digest = hashlib.sha256(checksums.read_bytes())
-    return CorrectorInfo(
-        path=path,
-        name=str(meta.get("name", path.name)),
-        id=f"{meta.get('name', path.name)}@{digest.hexdigest()[:16]}",
-        beam_size=int(meta.get("beam_size", 1)),
-        max_output_ratio=float(meta.get("max_output_ratio", 1.5)),
-        source_eos=bool(meta.get("source_eos", False)),
-        max_input_tokens=int(meta["max_input_tokens"]) if "max_input_tokens" in meta else None,
-        max_output_tokens=int(meta["max_output_tokens"]) if "max_output_tokens" in meta else None,
-        output_format=output_format,
-        mode=mode,
-        rank_weights=rank_weights,
-        fluency_weights=fluency_weights,
-        architecture=architecture,
-    )
-
-
-def _weights(path: Path, table: object) -> dict[str, float]:
-    unknown = sorted(set(table) - set(FEATURES)) if isinstance(table, dict) else ["(not a table)"]
-    if unknown:
-        raise ModelError(f"corrector {path}: unknown rank features {', '.join(unknown)} (this lmcor knows {', '.join(FEATURES)})")
-    assert isinstance(table, dict)
-    return {name: float(value) for name, value in table.items()}
-
-
-class Corrector:
-    """Loads lazily; ``correct`` runs whole batches (length-sorted by CTranslate2)."""
+    Loads lazily; ``correct`` runs whole batches (length-sorted by CTranslate2)."""
 
     def __init__(self, info: CorrectorInfo, device: str = "cpu", threads: int = 1, beam_size: int | None = None):
         self.info = info
         self.device = device
         self.threads = threads
-        self.beam_size = beam_size or info.beam_size
+        self.meta = info.meta
+        self.beam_size = beam_size or info.meta.beam_size
         self._model = None  # a ctranslate2.Translator, or a Generator for a decoder corrector
         self._spm = None
         self._vocab: PrunedVocabulary | None = None  # a decoder corrector's pieces
@@ -162,7 +45,7 @@ class Corrector:
 
     @property
     def _decoder(self) -> bool:
-        return self.info.architecture == "decoder"
+        return self.meta.architecture == "decoder"
 
     def _load(self) -> None:
         import ctranslate2
@@ -193,19 +76,25 @@ class Corrector:
         assert self._spm is not None
         return self._spm.encode(text, out_type=str)
 
-    def correct(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], fluency: FluencyScorer | None = None) -> list[str]:
-        """One corrected sentence per source; ``fluency`` (the generator's scorer, if it has one)
-        lets rank mode use its fluency weights."""
+    def correct(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]],
+                fluency: FluencyScorer | None = None) -> list[Correction]:
+        """One correction per source; ``fluency`` (the generator's scorer, if it has one) lets
+        rank mode use its fluency weights."""
+        return [Correction.between(source, output) for source, output in zip(sources, self.sentences(sources, pools, fluency))]
+
+    def sentences(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]],
+                  fluency: FluencyScorer | None = None) -> list[str]:
+        """One corrected sentence per source."""
         if not sources:
             return []
         if self._model is None:
             self._load()
         batch = self._encode_inputs(sources, pools)
-        if self.info.mode == "rank":
+        if self.meta.mode == "rank":
             return self._rank(sources, pools, batch, fluency)
-        limits = [max(16, int(len(self._pieces(s)) * self.info.max_output_ratio) + 8) for s in sources]
-        if self.info.max_output_tokens:
-            limits = [min(limit, self.info.max_output_tokens) for limit in limits]
+        limits = [max(16, int(len(self._pieces(s)) * self.meta.max_output_ratio) + 8) for s in sources]
+        if self.meta.max_output_tokens:
+            limits = [min(limit, self.meta.max_output_tokens) for limit in limits]
         if self._decoder:
             return self._continue(batch, max(limits))
         assert self._spm is not None
@@ -218,8 +107,8 @@ class Corrector:
                 return_scores=False,
             )
         outputs = [self._spm.decode([t for t in r.hypotheses[0] if t != "</s>"]).strip() for r in results]
-        if self.info.output_format == "edits":
-            from lmcor_cli.edits import apply_edit_script
+        if self.meta.output_format == "edits":
+            from lmcor_cli.correctors.edit_script import apply_edit_script
 
             outputs = [apply_edit_script(source, script) for source, script in zip(sources, outputs)]
         return outputs
@@ -237,7 +126,7 @@ class Corrector:
 
     def rank_weights(self, fluency: FluencyScorer | None) -> dict[str, float]:
         """The fluency weight set when the generator can score and the folder has one."""
-        return self.info.fluency_weights if fluency is not None and self.info.fluency_weights else self.info.rank_weights
+        return self.meta.fluency_weights if fluency is not None and self.meta.fluency_weights else self.meta.rank_weights
 
     def _rank(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]],
               fluency: FluencyScorer | None) -> list[str]:
@@ -284,7 +173,7 @@ class Corrector:
         """Per option (flat, in order), the corrector's log-probability of each of its tokens and
         of EOS as its output.  Scored up to the model's output limit; only a very long sentence
         is cut, and all its options alike."""
-        limit = self.info.max_output_tokens
+        limit = self.meta.max_output_tokens
         with self._model_errors():
             # Batches of ~1k tokens: on one core here ~7% faster than 2k and ~20% than 4k, and far faster
             # than 64 examples a batch.
@@ -297,7 +186,7 @@ class Corrector:
 
     def _answer_log_probs(self, prompts: list[list[str]], options: list[list[str]], limit: int | None) -> list[list[float]]:
         """A decoder corrector scores prompt + option and keeps the option's part.  CTranslate2
-        4.8's Generator.score_batch fails on a batch of unequal lengths for Gemma 3's shape
+        4.8.5's Generator.score_batch failed (seen with that release) on a batch of unequal lengths for Gemma 3's shape
         ("Length mask has size ..."), so each batch of similar lengths is padded to its longest
         row: a causal model's scores of the real tokens do not see the padding after them."""
         assert self._vocab is not None
@@ -319,9 +208,9 @@ class Corrector:
 
     def _encode_inputs(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[str]]:
         if self._vocab is not None:
-            return [decoder_prompt(self._vocab, format_input(s, pool), self.info.max_input_tokens) for s, pool in zip(sources, pools)]
-        eos = ["</s>"] if self.info.source_eos else []
-        keep = (self.info.max_input_tokens - len(eos)) if self.info.max_input_tokens else None
+            return [decoder_prompt(self._vocab, format_input(s, pool), self.meta.max_input_tokens) for s, pool in zip(sources, pools)]
+        eos = ["</s>"] if self.meta.source_eos else []
+        keep = (self.meta.max_input_tokens - len(eos)) if self.meta.max_input_tokens else None
         # Cut as in training: the source comes first, so only trailing candidates are lost.
         return [self._pieces(format_input(s, pool))[:keep] + eos for s, pool in zip(sources, pools)]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 
-from lmcor_cli.correct import SEPARATOR
+from lmcor_cli.correctors.input_format import SEPARATOR
 
 
 def edit_script(source: str, target: str) -> str:

@@ -1,0 +1,155 @@
+"""The edit corrector: one encoder pass over the source with the pool's edits marked on it,
+then a tag and a probability for every word (``tags.py``), applied in up to three passes.
+
+Its knobs come from ``lmcor.json`` (tuned on dev data at export) and can be overridden:
+an edit is made only when its tag beats ``$KEEP`` (plus ``keep_bias``) and reaches
+``min_confidence``, and a sentence is touched only when some word's probability of needing
+an edit reaches ``min_error_probability``.  Low confidence means the text stays as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from lmcor_cli.candidates import Candidate, FluencyScorer
+from lmcor_cli.correctors.base import Correction, Edit
+from lmcor_cli.correctors.pool_input import build_input
+from lmcor_cli.correctors.schema import CorrectorInfo, CorrectorMeta
+from lmcor_cli.correctors.tags import KEEP, TAKES, tag_edit
+from lmcor_cli.correctors.words import apply_edits, overlaps
+from lmcor_cli.errors import ModelError
+from lmcor_cli.pruned_vocab import PrunedVocabulary
+
+BATCH = 32
+MAX_PIECES = 160  # as in training (TaggerConfig.max_pieces): beyond it, proposals are dropped, then words untagged
+
+
+class EditCorrector:
+    def __init__(self, info: CorrectorInfo, device: str = "cpu", threads: int = 1, **knobs: float | int | None):
+        self.info = info
+        self.meta: CorrectorMeta = replace(info.meta, **{k: v for k, v in knobs.items() if v is not None})
+        self.device = device
+        self.threads = threads
+        self._encoder = None
+        self._vocab: PrunedVocabulary | None = None
+        self._tags: list[str] = []
+        self._weight: np.ndarray | None = None
+        self._bias: np.ndarray | None = None
+
+    @property
+    def id(self) -> str:
+        m = self.meta
+        return (f"{self.info.id}|conf={m.min_confidence}|err={m.min_error_probability}|keep={m.keep_bias}"
+                f"|passes={m.passes}")
+
+    def _load(self) -> None:
+        import ctranslate2
+
+        path = self.info.path
+        try:
+            kept = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
+            self._vocab = PrunedVocabulary(path / "spm.model", kept)
+            self._tags = json.loads((path / "tags.json").read_text(encoding="utf-8"))
+            head = np.load(path / "head.npz")
+            self._weight, self._bias = head["weight"].astype(np.float32), head["bias"].astype(np.float32)
+            compute_type = "int8" if self.device == "cpu" else "float16"
+            self._encoder = ctranslate2.Encoder(str(path), device=self.device, compute_type=compute_type,
+                                                intra_threads=self.threads)
+        except (RuntimeError, OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"corrector {path}: cannot load ({str(exc).splitlines()[0]})") from None
+        if self._weight.shape[0] != len(self._tags) or KEEP not in self._tags:
+            raise ModelError(f"corrector {path}: head.npz does not match tags.json")
+
+    def correct(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]],
+                fluency: FluencyScorer | None = None) -> list[Correction]:
+        if self._encoder is None:
+            self._load()
+        current = list(sources)
+        first: list[list[Edit]] = [[] for _ in sources]
+        todo = [i for i, s in enumerate(sources) if s.strip()]
+        for step in range(max(self.meta.passes, 1)):
+            if not todo:
+                break
+            proposed = self.edits([current[i] for i in todo], [pools[i] for i in todo])
+            still = []
+            for i, edits in zip(todo, proposed):
+                if not edits:
+                    continue
+                if step == 0:
+                    first[i] = edits
+                current[i] = apply_edits(current[i], [e.char_edit for e in edits])
+                still.append(i)
+            todo = still
+        return [_correction(source, text, edits) for source, text, edits in zip(sources, current, first)]
+
+    def edits(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[Edit]]:
+        """One pass: each sentence's edits, non-overlapping, the most confident first."""
+        assert self._vocab is not None and self._encoder is not None
+        inputs = [build_input(s, pool, self._vocab.encode, self._vocab.bos, MAX_PIECES) for s, pool in zip(sources, pools)]
+        probabilities = self._tag_probabilities([m.pieces for m in inputs], [m.slot_positions for m in inputs])
+        return [self._choose(source, model_input, probs) for source, model_input, probs in zip(sources, inputs, probabilities)]
+
+    def _tag_probabilities(self, pieces: list[list[str]], positions: list[list[int]]) -> list[np.ndarray]:
+        assert self._encoder is not None and self._weight is not None
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+        result: list[np.ndarray] = [np.zeros((0, len(self._tags)))] * len(pieces)
+        for start in range(0, len(order), BATCH):
+            batch = order[start : start + BATCH]
+            try:
+                output = self._encoder.forward_batch([pieces[i] for i in batch])
+            except (RuntimeError, ValueError) as exc:
+                raise ModelError(f"corrector {self.info.path}: failed ({str(exc).splitlines()[0]})") from None
+            hidden = np.asarray(output.last_hidden_state, dtype=np.float32)
+            for row, i in enumerate(batch):
+                logits = hidden[row, positions[i]] @ self._weight.T + self._bias
+                logits -= logits.max(axis=-1, keepdims=True)
+                exp = np.exp(logits)
+                result[i] = exp / exp.sum(axis=-1, keepdims=True)
+        return result
+
+    def _choose(self, source: str, model_input, probs: np.ndarray) -> list[Edit]:  # type: ignore[no-untyped-def]
+        if not len(probs):
+            return []
+        keep = self._tags.index(KEEP)
+        p_keep = probs[:, keep]
+        if float((1.0 - p_keep).max()) < self.meta.min_error_probability:
+            return []
+        others = probs.copy()
+        others[:, keep] = -1.0
+        best = others.argmax(axis=-1)
+        chosen: list[Edit] = []
+        candidates = []
+        for slot, tag_id in enumerate(best):
+            confidence = float(probs[slot, tag_id])
+            if confidence <= p_keep[slot] + self.meta.keep_bias or confidence < self.meta.min_confidence:
+                continue
+            tag = self._tags[tag_id]
+            edit = tag_edit(tag, slot, model_input.words, source, model_input.proposals)
+            if edit is None:
+                continue
+            in_pool = tag in TAKES or any(edit == p for p in model_input.proposals[slot])
+            candidates.append(Edit(edit.start, edit.end, edit.replacement, confidence, "pool" if in_pool else "corrector", tag))
+        for edit in sorted(candidates, key=lambda e: -(e.confidence or 0.0)):
+            if not any(overlaps(edit.char_edit, other.char_edit) for other in chosen):
+                chosen.append(edit)
+        return sorted(chosen, key=lambda e: (e.start, e.end))
+
+
+def _correction(source: str, final: str, first_pass: list[Edit]) -> Correction:
+    """The final text's differences from the source, each with the first pass's confidence,
+    origin and tag where that pass made it (later passes' edits get the lowest confidence seen)."""
+    if final == source:
+        return Correction(source)
+    if apply_edits(source, [e.char_edit for e in first_pass]) == final:
+        return Correction(source, first_pass)
+    known = {e.char_edit: e for e in first_pass}
+    floor = min((e.confidence for e in first_pass if e.confidence is not None), default=None)
+    edits = []
+    for edit in Correction.between(source, final).edits:
+        match = known.get(edit.char_edit)
+        edits.append(match or replace(edit, confidence=floor))
+    return Correction(source, edits)

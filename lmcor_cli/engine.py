@@ -1,0 +1,175 @@
+"""The per-sentence engine: cache → generator → pool → corrector → guards → outcome.
+
+One Engine serves ``lmcor fix``, the LSP, ``lmcor bench`` and ``lmcor eval``, so every
+command makes the same decision for the same sentence.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lmcor_cli import edit_guard, guard, project_rules
+from lmcor_cli.cache import CachedResult, ResultCache, cache_key
+from lmcor_cli.candidates import Candidate, FluencyScorer
+from lmcor_cli.correctors import Correction, Corrector, Edit
+from lmcor_cli.correctors.words import apply_edits
+from lmcor_cli.errors import LmcorError, ModelError
+from lmcor_cli.generate.base import Generator, fluency_scorer
+from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
+from lmcor_cli.project_rules import ProjectRules
+
+
+@dataclass
+class Outcome:
+    """What happened to one sentence."""
+
+    source: str
+    output: str
+    candidates: list[Candidate]
+    system: str  # "corrector", "greedy", "cache", "unchanged"
+    rejected: str | None = None  # why the guard turned the proposal down, if it did
+    seconds: float = 0.0
+    failed: bool = False  # the generator could not produce candidates: not cached
+    edits: list[Edit] = field(default_factory=list)  # the changes made, each with its confidence and origin
+    refused: list[tuple[Edit, str]] = field(default_factory=list)  # edits the faithfulness guard dropped, and why
+
+
+
+@dataclass
+class Timings:
+    generator_s: float = 0.0
+    corrector_s: float = 0.0
+    sentences: int = 0
+    cached: int = 0
+    failed: int = 0  # sentences the generator could not serve (kept as they were)
+    latencies: list[float] = field(default_factory=list)  # seconds per computed sentence
+
+
+def guard_reason(source: str, proposal: str) -> str | None:
+    return guard.rejection_reason(source, proposal) if proposal != source else None
+
+
+class Engine:
+    """Turns sentences into outcomes: cache, then generator, then corrector, then guard.
+
+    Models are built on first need, so a fully cached run never loads one.
+    """
+
+    def __init__(
+        self,
+        make_generator: Callable[[], Generator],
+        make_corrector: Callable[[], Corrector | None],
+        generator_id: str,
+        corrector_id: str,
+        k: int,
+        cache: ResultCache | None,
+        fluency: bool = False,
+        rules: ProjectRules = ProjectRules(),
+    ):
+        self._make_generator = make_generator
+        self._make_corrector = make_corrector
+        self._generator: Generator | None = None
+        self._corrector: Corrector | None = None
+        self._corrector_loaded = False
+        self.k = k
+        self.fluency = fluency  # pass the generator's fluency scorer to the corrector
+        self.fluency_source: FluencyScorer | None = None  # a scorer to use instead of the generator's (eval caches one)
+        self.cache = cache
+        self.rules = rules  # the project's words and dialect: Harper and the guard judge by them
+        self.key_prefix: tuple[object, ...] = (generator_id, corrector_id, k) + ((rules.key(),) if rules.key() else ())
+        self.timings = Timings()
+
+    @property
+    def generator(self) -> Generator:
+        if self._generator is None:
+            self._generator = self._make_generator()
+        return self._generator
+
+    @property
+    def corrector(self) -> Corrector | None:
+        if not self._corrector_loaded:
+            self._corrector = self._make_corrector()
+            self._corrector_loaded = True
+        return self._corrector
+
+    def correct(self, texts: list[str]) -> list[Outcome]:
+        outcomes: list[Outcome | None] = [None] * len(texts)
+        keys = [cache_key(*self.key_prefix, text) for text in texts]
+        missing = []
+        for index, (text, key) in enumerate(zip(texts, keys)):
+            hit = self.cache.get(key) if self.cache else None
+            if hit is not None:
+                outcomes[index] = Outcome(text, hit.output, hit.candidates, "cache")
+                self.timings.cached += 1
+            else:
+                missing.append(index)
+        if missing:
+            computed = self._compute([texts[i] for i in missing])
+            for index, outcome in zip(missing, computed):
+                outcomes[index] = outcome
+            if self.cache:
+                self.cache.put_many(
+                    [(keys[i], CachedResult(o.output, o.candidates)) for i, o in zip(missing, computed) if not o.failed]
+                )
+        self.timings.sentences += len(texts)
+        return [o for o in outcomes if o is not None]
+
+    def _compute(self, texts: list[str]) -> list[Outcome]:
+        with project_rules.applied(self.rules):
+            return self._compute_under_rules(texts)
+
+    def _compute_under_rules(self, texts: list[str]) -> list[Outcome]:
+        started = time.perf_counter()
+        try:
+            raw = self.generator.candidates(texts, self.k)
+        except LmcorError:
+            raise
+        except Exception as exc:  # a plugin or runtime failure: report it, never a traceback
+            raise ModelError(f"generator failed: {type(exc).__name__}: {exc}") from exc
+        self.timings.generator_s += time.perf_counter() - started
+        outcomes = self.decide(texts, raw)
+        per_sentence = (time.perf_counter() - started) / len(texts)
+        self.timings.latencies.extend([per_sentence] * len(texts))
+        for outcome in outcomes:
+            outcome.seconds = per_sentence
+            self.timings.failed += outcome.failed
+        return outcomes
+
+    def decide(self, texts: list[str], raw: list[list[Candidate]]) -> list[Outcome]:
+        """Given each sentence's raw candidates: the pool, the corrector's edits, the guards'
+        verdicts and the output.  ``lmcor fix`` and ``lmcor eval`` both decide here (call it
+        under the project rules: ``project_rules.applied``)."""
+        corrector = self.corrector
+        pools = [(corrector_pool if corrector is not None else clean_pool)(text, pool) for text, pool in zip(texts, raw)]
+        started = time.perf_counter()
+        if corrector is not None:
+            fluency = (self.fluency_source or fluency_scorer(self.generator)) if self.fluency else None
+            corrections = corrector.correct(texts, pools, fluency)
+            system = "corrector"
+        else:
+            corrections = [Correction.between(text, greedy_choice(text, pool), "greedy") for text, pool in zip(texts, pools)]
+            system = "greedy"
+        self.timings.corrector_s += time.perf_counter() - started
+        outcomes = []
+        for text, pool, correction, candidates in zip(texts, pools, corrections, raw):
+            # The whole proposal must pass the sentence guard, then each edit the faithfulness guard.
+            reason = guard_reason(text, correction.text)
+            edits, refused = edit_guard.allowed(text, correction.edits)
+            proposal = apply_edits(text, [e.char_edit for e in edits])
+            reason = reason or guard_reason(text, proposal)
+            if not pool and candidates:
+                reason = f"no candidate passed; the first: {guard.rejection_reason(text, candidates[0].text.strip())}"
+            chosen_by = system
+            if reason:  # the greedy candidate, which passed the guard, with its safe edits only
+                fallback = corrector_fallback(text, pool) if corrector is not None else text
+                edits, _ = edit_guard.allowed(text, Correction.between(text, fallback, "greedy").edits)
+                proposal = apply_edits(text, [e.char_edit for e in edits])
+                if guard_reason(text, proposal):
+                    edits, proposal = [], text
+                chosen_by = "greedy"
+            failed = any(c.origin == "error" for c in candidates)
+            outcomes.append(Outcome(text, proposal, pool, chosen_by if proposal != text else "unchanged", reason,
+                                    failed=failed, edits=edits, refused=refused))
+        return outcomes
