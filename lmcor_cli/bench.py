@@ -57,7 +57,8 @@ def _read(path: Path) -> str:
         source.close()
 
 
-def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bool = False) -> dict[str, float | int | str]:
+def run_bench(path: Path | None, k: int, settings: Settings, env: Env,
+              clean: bool = False) -> dict[str, float | int | str]:
     name, text = (str(path), _read(path)) if path else sample_text(clean)
     syntax = syntax_for(name, settings.syntax)
     settings = replace(settings, cache=False, candidates=k)

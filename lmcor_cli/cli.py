@@ -60,12 +60,21 @@ def _root(
 
 @app.command()
 def fix(
-    files: Annotated[Optional[list[str]], typer.Argument(help="Files or folders to fix (a folder: its .md/.markdown/.mdx/.txt/.rst files); '-' (or nothing, with piped input) reads stdin.", show_default=False)] = None,
-    in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files (atomically; untouched if nothing changes).")] = False,
+    files: Annotated[Optional[list[str]], typer.Argument(
+        help="Files or folders to fix (a folder: its .md/.markdown/.mdx/.txt/.rst files); '-' (or nothing, with "
+        "piped input) reads stdin.", show_default=False)] = None,
+    in_place: Annotated[bool, typer.Option(
+        "--in-place", "-i", help="Rewrite the files (atomically; untouched if nothing changes).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 if any file would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show a unified diff (same as --format diff).")] = False,
-    output_format: Annotated[FixFormat, typer.Option("--format", help="text: corrected text; diff: unified diff; json: one object per rewritten sentence; github: workflow annotations; sarif: a SARIF 2.1.0 log with fixes.")] = FixFormat.text,
-    stdin_filename: Annotated[Optional[str], typer.Option("--stdin-filename", help="The file that piped input stands for: its suffix picks the syntax, its folder the configuration, and ignore globs apply to it.", show_default=False)] = None,
+    output_format: Annotated[FixFormat, typer.Option(
+        "--format",
+        help="text: corrected text; diff: unified diff; json: one object per rewritten sentence; github: workflow "
+        "annotations; sarif: a SARIF 2.1.0 log with fixes.")] = FixFormat.text,
+    stdin_filename: Annotated[Optional[str], typer.Option(
+        "--stdin-filename",
+        help="The file that piped input stands for: its suffix picks the syntax, its folder the configuration, and "
+        "ignore globs apply to it.", show_default=False)] = None,
     dialect: DialectOption = None,
     generator: GeneratorOption = None,
     corrector: CorrectorOption = None,
@@ -85,7 +94,8 @@ def fix(
 ) -> None:
     """Fix FILE(s), or stdin, and print the result (or rewrite with -i, or test with --check).
 
-    Configuration: the first .lmcor.toml or [tool.lmcor] from the folder holding all the inputs (piped input: --stdin-filename's folder, else the current one) up to the project root (.git, .hg).
+    Configuration: the first .lmcor.toml or [tool.lmcor] from the folder holding all the inputs (piped input: \
+--stdin-filename's folder, else the current one) up to the project root (.git, .hg).
 
     Exit codes: 0 done (or --check: nothing to fix), 1 --check found something to fix,
     2 usage or input error (other files are still processed), 3 model error, 123 internal error, 130 interrupted.
@@ -121,13 +131,21 @@ def fix(
 @app.command("eval")
 def evaluate(
     data: Annotated[list[Path], typer.Argument(help="JSONL ({id, source, references}) or M2 files.")],
-    systems: Annotated[Optional[str], typer.Option("--systems", "-s", help="Comma-separated: identity,harper,llm,oracle,vote,corrector,lmcor (default: all of them; with --hypotheses, none).", show_default=False)] = None,
+    systems: Annotated[Optional[str], typer.Option(
+        "--systems", "-s",
+        help="Comma-separated: identity,harper,llm,oracle,vote,corrector (no candidates),lmcor-llm (candidates "
+        "without Harper's fixes),lmcor (default: all but lmcor-llm; with --hypotheses, none).",
+        show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Only the first N sentences.")] = None,
     prompts: Annotated[int, typer.Option("--prompts", "-p", help="Prompt variants for llm/lmcor (mean ± std).")] = 1,
     candidates: CandidateCountOption = 5,
     output_format: TableFormatOption = TableFormat.table,
-    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG bar chart (needs the [eval] extra).")] = None,
-    hypotheses: Annotated[Optional[Path], typer.Option("--hypotheses", help="Score this system output (one line per sentence; its row is named by the file's stem), alone unless --systems is given.")] = None,
+    plot_path: Annotated[Optional[Path], typer.Option(
+        "--plot", help="Write a PNG bar chart (needs the [eval] extra).")] = None,
+    hypotheses: Annotated[Optional[Path], typer.Option(
+        "--hypotheses",
+        help="Score this system output (one line per sentence; its row is named by the file's stem), alone unless "
+        "--systems is given.")] = None,
     generator: GeneratorOption = None,
     corrector: CorrectorOption = None,
     beam_size: BeamSizeOption = None,
@@ -141,23 +159,27 @@ def evaluate(
     """Score systems on GEC data: GLEU (JFLEG procedure) and M2 precision/recall/F0.5."""
     from lmcor_cli.commands.eval import run_eval
     from lmcor_cli.config import project_settings
-    from lmcor_cli.evaluate.systems import ALL_SYSTEMS
+    from lmcor_cli.evaluate.systems import DEFAULT_SYSTEMS
 
     env = Env()
     if systems is None:
-        systems = "" if hypotheses else ",".join(ALL_SYSTEMS)
+        systems = "" if hypotheses else ",".join(DEFAULT_SYSTEMS)
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
     settings = project_settings(data, generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
-                                min_confidence=min_confidence, cache=False if no_cache else None, fluency=fluency, rules_first=rules_first,
-                                sample_all=sample_all)
+                                min_confidence=min_confidence, cache=False if no_cache else None, fluency=fluency,
+                                rules_first=rules_first, sample_all=sample_all)
     raise typer.Exit(run_eval(data, chosen, limit, prompts, candidates, output_format.value, plot_path, hypotheses,
                               settings, env))
 
 
 @app.command()
 def bench(
-    file: Annotated[Optional[Path], typer.Argument(help="File to fix (default: a shipped 101-sentence Markdown sample with many errors).")] = None,
-    clean: Annotated[bool, typer.Option("--clean", help="Use the shipped sample's corrected twin instead: well-edited prose, where lmcor should change nothing.")] = False,
+    file: Annotated[Optional[Path], typer.Argument(
+        help="File to fix (default: a shipped 101-sentence Markdown sample with many errors).")] = None,
+    clean: Annotated[bool, typer.Option(
+        "--clean",
+        help="Use the shipped sample's corrected twin instead: well-edited prose, where lmcor should change "
+        "nothing.")] = False,
     candidates: CandidateCountOption = 5,
     output_format: TableFormatOption = TableFormat.table,
     generator: GeneratorOption = None,
@@ -179,7 +201,8 @@ def bench(
         env.error("give a file or --clean, not both")
         raise typer.Exit(2)
     settings = project_settings([file] if file else [], generator=generator, corrector=corrector, threads=threads,
-                                min_confidence=min_confidence, fluency=fluency, rules_first=rules_first, sample_all=sample_all)
+                                min_confidence=min_confidence, fluency=fluency, rules_first=rules_first,
+                                sample_all=sample_all)
     report = run_bench(file, candidates, settings, env, clean=clean)
     if output_format is TableFormat.json:
         print(json.dumps(report))
@@ -204,9 +227,11 @@ def lsp(
     rules_first: RulesFirstOption = None,
     dialect: DialectOption = None,
 ) -> None:
-    """Language server on stdin/stdout: diagnostics for the sentences 'lmcor fix' would rewrite, the rewrite as a quick fix.
+    """Language server on stdin/stdout: diagnostics for the sentences 'lmcor fix' would rewrite, the rewrite as a \
+quick fix.
 
-    Each document's settings come from the configuration found from its folder, as for 'lmcor fix FILE'; these flags override them.
+    Each document's settings come from the configuration found from its folder, as for 'lmcor fix FILE'; these \
+flags override them.
     """
     from lmcor_cli.config import Settings
     from lmcor_cli.lsp import serve
@@ -220,7 +245,8 @@ def lsp(
     raise typer.Exit(serve({key: given for key, given in overrides.items() if given is not None}))
 
 
-models_app = typer.Typer(help="Generators and correctors: list what is available, pull GGUFs from the Hub.", no_args_is_help=True)
+models_app = typer.Typer(help="Generators and correctors: list what is available, pull GGUFs from the Hub.",
+                         no_args_is_help=True)
 app.add_typer(models_app, name="models")
 
 
@@ -239,7 +265,8 @@ def models_list(
 @models_app.command("pull")
 def models_pull(
     repo_id: Annotated[str, typer.Argument(help="Hugging Face repository, e.g. 'org/model-GGUF'.")],
-    file: Annotated[Optional[str], typer.Option("--file", help="GGUF file in the repository (default: a Q4_K_M one).")] = None,
+    file: Annotated[Optional[str], typer.Option(
+        "--file", help="GGUF file in the repository (default: a Q4_K_M one).")] = None,
     revision: Annotated[Optional[str], typer.Option("--revision", help="Branch, tag or commit.")] = None,
 ) -> None:
     """Download a GGUF generator into lmcor's model folder (needs the [hub] extra)."""
@@ -249,22 +276,28 @@ def models_pull(
     raise typer.Exit(run_pull(repo_id, file, revision, env))
 
 
-train_app = typer.Typer(help="Build a corrector: candidates → synth → vocab → fit → export (each resumable).", no_args_is_help=True)
+train_app = typer.Typer(help="Build a corrector: candidates → synth → vocab → fit → export (each resumable).",
+                        no_args_is_help=True)
 app.add_typer(train_app, name="train")
 
 
 @train_app.command("candidates")
 def train_candidates(
     data: Annotated[list[Path], typer.Argument(help="JSONL or M2 files with sources and references.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL (appended; re-running resumes).")] = Path("runs/candidates.jsonl"),
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Output JSONL (appended; re-running resumes).")] = Path("runs/candidates.jsonl"),
     candidates: CandidateCountOption = 5,
-    prompts: Annotated[int, typer.Option("--prompts", help="Prompt variants to rotate over (0 = the inference prompt).")] = 3,
+    prompts: Annotated[int, typer.Option(
+        "--prompts", help="Prompt variants to rotate over (0 = the inference prompt).")] = 3,
     generator: GeneratorOption = None,
     threads: ThreadsOption = None,
     rules_first: RulesFirstOption = None,
     sample_all: SampleAllOption = None,
-    skip: Annotated[int, typer.Option("--skip", min=0, help="Leave out the first N sentences of the inputs (e.g. those a corrector already trained on).")] = 0,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Use at most N sentences after the skipped ones.")] = None,
+    skip: Annotated[int, typer.Option(
+        "--skip", min=0,
+        help="Leave out the first N sentences of the inputs (e.g. those a corrector already trained on).")] = 0,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-n", min=1, help="Use at most N sentences after the skipped ones.")] = None,
 ) -> None:
     """Run the generator over training sources; store K candidates per sentence (resumable)."""
     from lmcor_cli.commands.train import run_candidates
@@ -278,17 +311,32 @@ def train_candidates(
 
 @train_app.command("synth")
 def train_synth(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL (appended; re-running resumes).")] = Path("runs/synth.jsonl"),
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Output JSONL (appended; re-running resumes).")] = Path("runs/synth.jsonl"),
     n: Annotated[int, typer.Option("--n", help="Total synthetic triples wanted.")] = 50000,
     clean: Annotated[Optional[list[Path]], typer.Option("--clean", help="Plain-text files of clean English.")] = None,
-    data: Annotated[Optional[list[Path]], typer.Option("--data", help="JSONL/M2 data whose references are clean sentences.")] = None,
-    pairs: Annotated[Optional[list[Path]], typer.Option("--pairs", help="JSONL/M2 learner data: its real (source, correction) pairs get made-up candidate pools (the `train fit` dev share is left out).")] = None,
-    stdlib_docs: Annotated[bool, typer.Option("--stdlib-docs", help="Also use sentences from Python's standard-library docstrings (PSF License).")] = False,
-    errors_from: Annotated[Optional[list[Path]], typer.Option("--errors-from", help="M2 files whose gold edits, read backwards, set the errors' kinds and rates (default: hand-set rates).")] = None,
+    data: Annotated[Optional[list[Path]], typer.Option(
+        "--data", help="JSONL/M2 data whose references are clean sentences.")] = None,
+    pairs: Annotated[Optional[list[Path]], typer.Option(
+        "--pairs",
+        help="JSONL/M2 learner data: its real (source, correction) pairs get made-up candidate pools (the `train fit` "
+        "dev share is left out).")] = None,
+    stdlib_docs: Annotated[bool, typer.Option(
+        "--stdlib-docs", help="Also use sentences from Python's standard-library docstrings (PSF License).")] = False,
+    errors_from: Annotated[Optional[list[Path]], typer.Option(
+        "--errors-from",
+        help="M2 files whose gold edits, read backwards, set the errors' kinds and rates (default: hand-set "
+        "rates).")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    pair_share: Annotated[float, typer.Option("--pair-share", min=0.0, max=1.0, help="Share of triples taken from the --pairs learner data.")] = 0.5,
-    keep_share: Annotated[float, typer.Option("--keep-share", min=0.0, max=1.0, help="Share of clean sentences left uncorrupted (the corrector learns to keep text).")] = 0.15,
-    any_line: Annotated[bool, typer.Option("--any-line", help="Take every 4-60-word line of --clean files, code-like tokens and all, not only plain prose sentences.")] = False,
+    pair_share: Annotated[float, typer.Option(
+        "--pair-share", min=0.0, max=1.0, help="Share of triples taken from the --pairs learner data.")] = 0.5,
+    keep_share: Annotated[float, typer.Option(
+        "--keep-share", min=0.0, max=1.0,
+        help="Share of clean sentences left uncorrupted (the corrector learns to keep text).")] = 0.15,
+    any_line: Annotated[bool, typer.Option(
+        "--any-line",
+        help="Take every 4-60-word line of --clean files, code-like tokens and all, not only plain prose "
+        "sentences.")] = False,
 ) -> None:
     """Corrupt clean sentences into synthetic (source, candidates → target) triples."""
     from lmcor_cli.commands.train import run_synth
@@ -313,29 +361,65 @@ def train_vocab_command(
 
 @train_app.command("fit")
 def train_fit(
-    vocab: Annotated[Optional[Path], typer.Option("--vocab", help="SentencePiece model from 'train vocab' (not with --init).")] = None,
-    real: Annotated[Optional[list[Path]], typer.Option("--real", help="'train candidates' output (real triples; 5% by id are the dev set).")] = None,
-    synth: Annotated[Optional[list[Path]], typer.Option("--synth", help="'train synth' output (without --real, the triples of 5% of its clean sentences are the dev set).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (checkpoint, best weights); re-running resumes.")] = Path("runs/fit"),
+    vocab: Annotated[Optional[Path], typer.Option(
+        "--vocab", help="SentencePiece model from 'train vocab' (not with --init).")] = None,
+    real: Annotated[Optional[list[Path]], typer.Option(
+        "--real", help="'train candidates' output (real triples; 5% by id are the dev set).")] = None,
+    synth: Annotated[Optional[list[Path]], typer.Option(
+        "--synth",
+        help="'train synth' output (without --real, the triples of 5% of its clean sentences are the dev "
+        "set).")] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Run folder (checkpoint, best weights); re-running resumes.")] = Path("runs/fit"),
     d_model: Annotated[int, typer.Option("--d-model")] = 256,
     layers: Annotated[int, typer.Option("--layers")] = 4,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 32,
     max_steps: Annotated[int, typer.Option("--max-steps")] = 20000,
-    max_minutes: Annotated[float, typer.Option("--max-minutes", help="Stop this run (after a checkpoint) after this many minutes; re-running resumes. 0 = no limit.")] = 0.0,
+    max_minutes: Annotated[float, typer.Option(
+        "--max-minutes",
+        help="Stop this run (after a checkpoint) after this many minutes; re-running resumes. 0 = no "
+        "limit.")] = 0.0,
     eval_every: Annotated[int, typer.Option("--eval-every")] = 250,
-    lr: Annotated[Optional[float], typer.Option("--lr", help="Peak learning rate (after warm-up; inverse square root decay). Default 1e-3 from scratch, 5e-5 with --init, 2e-4 with --lora.", show_default=False)] = None,
-    real_weight: Annotated[int, typer.Option("--real-weight", min=1, help="Repeat each real training triple this often (there are far fewer real than synthetic ones).")] = 1,
-    output_format: Annotated[str, typer.Option("--output-format", help="What the corrector writes: 'text' (the corrected sentence) or 'edits' (only the changes: old <sep> new ...).")] = "text",
-    init_from: Annotated[Optional[Path], typer.Option("--init-from", help="Start a new run from another run folder's best weights (its architecture and vocabulary).")] = None,
-    init: Annotated[Optional[str], typer.Option("--init", help="Start a decoder-only corrector from a pretrained causal LM: gemma3-270m (the generator's English-vocabulary copy), gemma3-270m-full, a .gguf file or a Hugging Face folder with tokenizer.model. --d-model/--layers do not apply.")] = None,
-    kept_pieces: Annotated[int, typer.Option("--kept-pieces", min=1, help="With --init: vocabulary rows kept (the pieces the data uses most, then common English words'; byte pieces always).")] = 32000,
-    keep_layers: Annotated[str, typer.Option("--keep-layers", help="With --init: N (the first N-1 layers and the last, which costs least) or a list like 0,3,7; default all.")] = "",
-    lora: Annotated[int, typer.Option("--lora", min=0, help="With --init: train rank-N LoRA adapters (merged at export) instead of every weight; 0 = full fine-tuning.")] = 0,
-    bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="bf16 autocast; default: only where the device computes bf16 natively (CUDA, AMX, AVX-512-BF16) — emulated it is ~20x slower than fp32.", show_default=False)] = None,
+    lr: Annotated[Optional[float], typer.Option(
+        "--lr",
+        help="Peak learning rate (after warm-up; inverse square root decay). Default 1e-3 from scratch, 5e-5 with "
+        "--init, 2e-4 with --lora.", show_default=False)] = None,
+    real_weight: Annotated[int, typer.Option(
+        "--real-weight", min=1,
+        help="Repeat each real training triple this often (there are far fewer real than synthetic ones).")] = 1,
+    output_format: Annotated[str, typer.Option(
+        "--output-format",
+        help="What the corrector writes: 'text' (the corrected sentence) or 'edits' (only the changes: old <sep> new "
+        "...).")] = "text",
+    init_from: Annotated[Optional[Path], typer.Option(
+        "--init-from",
+        help="Start a new run from another run folder's best weights (its architecture and vocabulary).")] = None,
+    init: Annotated[Optional[str], typer.Option(
+        "--init",
+        help="Start a decoder-only corrector from a pretrained causal LM: gemma3-270m (the generator's "
+        "English-vocabulary copy), gemma3-270m-full, a .gguf file or a Hugging Face folder with tokenizer.model. "
+        "--d-model/--layers do not apply.")] = None,
+    kept_pieces: Annotated[int, typer.Option(
+        "--kept-pieces", min=1,
+        help="With --init: vocabulary rows kept (the pieces the data uses most, then common English words'; byte "
+        "pieces always).")] = 32000,
+    keep_layers: Annotated[str, typer.Option(
+        "--keep-layers",
+        help="With --init: N (the first N-1 layers and the last, which costs least) or a list like 0,3,7; default "
+        "all.")] = "",
+    lora: Annotated[int, typer.Option(
+        "--lora", min=0,
+        help="With --init: train rank-N LoRA adapters (merged at export) instead of every weight; 0 = full "
+        "fine-tuning.")] = 0,
+    bf16: Annotated[Optional[bool], typer.Option(
+        "--bf16/--no-bf16",
+        help="bf16 autocast; default: only where the device computes bf16 natively (CUDA, AMX, AVX-512-BF16) — "
+        "emulated it is ~20x slower than fp32.", show_default=False)] = None,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
     threads: Annotated[Optional[int], typer.Option("--threads", help="torch CPU threads.")] = None,
 ) -> None:
-    """Train the corrector (torch; checkpoints and resumes exactly): a small Transformer encoder-decoder from scratch, or with --init a pruned pretrained decoder."""
+    """Train the corrector (torch; checkpoints and resumes exactly): a small Transformer encoder-decoder from \
+scratch, or with --init a pruned pretrained decoder."""
     from lmcor_cli.commands.train import run_fit
     from lmcor_cli.correctors.schema import OUTPUT_FORMATS
     from lmcor_cli.train.fit import FitConfig
@@ -360,12 +444,17 @@ def train_fit(
 @train_app.command("export")
 def train_export(
     fit_dir: Annotated[Path, typer.Option("--fit", help="Run folder of 'train fit'.")] = Path("runs/fit"),
-    vocab: Annotated[Optional[Path], typer.Option("--vocab", help="SentencePiece model (default runs/spm.model; a decoder run has its own).", show_default=False)] = None,
+    vocab: Annotated[Optional[Path], typer.Option(
+        "--vocab", help="SentencePiece model (default runs/spm.model; a decoder run has its own).",
+        show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Corrector folder to write.")] = Path("models/lmcor-default"),
     name: Annotated[str, typer.Option("--name")] = "lmcor-default",
     beam_size: Annotated[int, typer.Option("--beam-size")] = 1,
     card: Annotated[Optional[Path], typer.Option("--card", help="MODEL_CARD.md to ship with it.")] = None,
-    mode: Annotated[str, typer.Option("--mode", help="'rewrite': the corrector writes the output; 'rank': it scores the candidates and the source, and the likeliest is the output.")] = "rewrite",
+    mode: Annotated[str, typer.Option(
+        "--mode",
+        help="'rewrite': the corrector writes the output; 'rank': it scores the candidates and the source, and the "
+        "likeliest is the output.")] = "rewrite",
 ) -> None:
     """Convert the best weights to a CTranslate2 int8 corrector folder with card and checksums."""
     from lmcor_cli.commands.train import run_export
@@ -380,11 +469,19 @@ def train_export(
 
 @train_app.command("ranker")
 def train_ranker(
-    real: Annotated[list[Path], typer.Option("--real", help="'train candidates' output the corrector did NOT train on.")],
-    corrector: Annotated[Path, typer.Option("--corrector", "-c", help="Corrector folder (rank mode) to store the weights in.")] = Path("models/lmcor-default"),
-    skip: Annotated[int, typer.Option("--skip", min=0, help="Leave out the first N records (those the corrector trained on).")] = 0,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Use at most N records after the skipped ones.")] = None,
-    fluency: Annotated[bool, typer.Option("--fluency/--no-fluency", help="Also fit the weight set with the generator's fluency score (scores every option with it; cached, so a re-run resumes).")] = True,
+    real: Annotated[list[Path], typer.Option(
+        "--real", help="'train candidates' output the corrector did NOT train on.")],
+    corrector: Annotated[Path, typer.Option(
+        "--corrector", "-c",
+        help="Corrector folder (rank mode) to store the weights in.")] = Path("models/lmcor-default"),
+    skip: Annotated[int, typer.Option(
+        "--skip", min=0, help="Leave out the first N records (those the corrector trained on).")] = 0,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-n", min=1, help="Use at most N records after the skipped ones.")] = None,
+    fluency: Annotated[bool, typer.Option(
+        "--fluency/--no-fluency",
+        help="Also fit the weight set with the generator's fluency score (scores every option with it; cached, so a "
+        "re-run resumes).")] = True,
     generator: GeneratorOption = None,
     threads: Annotated[int, typer.Option("--threads", min=1)] = 1,
 ) -> None:
@@ -400,18 +497,23 @@ def train_ranker(
 @train_app.command("tagger")
 def train_tagger(
     triples: Annotated[list[Path], typer.Argument(help="Triples: 'train synth' or 'train candidates' JSONL files.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (re-running resumes from its checkpoint).")] = Path("runs/tagger"),
-    init: Annotated[str, typer.Option("--init", help="Pretrained trunk: gemma3-270m, a .gguf file or a Hugging Face folder.")] = "gemma3-270m",
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Run folder (re-running resumes from its checkpoint).")] = Path("runs/tagger"),
+    init: Annotated[str, typer.Option(
+        "--init", help="Pretrained trunk: gemma3-270m, a .gguf file or a Hugging Face folder.")] = "gemma3-270m",
     layers: Annotated[int, typer.Option("--layers", min=1, help="The trunk's first N layers are kept.")] = 6,
     kept_pieces: Annotated[int, typer.Option("--kept-pieces", min=300, help="Vocabulary rows kept.")] = 16000,
-    word_tags: Annotated[int, typer.Option("--word-tags", min=0, help="Most frequent $REPLACE_w/$APPEND_w tags.")] = 5000,
+    word_tags: Annotated[int, typer.Option(
+        "--word-tags", min=0, help="Most frequent $REPLACE_w/$APPEND_w tags.")] = 5000,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 32,
     lr: Annotated[float, typer.Option("--lr")] = 1e-4,
     max_steps: Annotated[int, typer.Option("--max-steps", min=1)] = 100000,
-    max_minutes: Annotated[float, typer.Option("--max-minutes", help="This run's time limit (0: none); re-run to continue.")] = 0.0,
+    max_minutes: Annotated[float, typer.Option(
+        "--max-minutes", help="This run's time limit (0: none); re-run to continue.")] = 0.0,
     eval_every: Annotated[int, typer.Option("--eval-every", min=1)] = 200,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N triples.")] = None,
-    bf16: Annotated[Optional[bool], typer.Option("--bf16/--no-bf16", help="Default: bf16 only where the CPU has it natively.", show_default=False)] = None,
+    bf16: Annotated[Optional[bool], typer.Option(
+        "--bf16/--no-bf16", help="Default: bf16 only where the CPU has it natively.", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> None:
     """Train the edit corrector: a pretrained trunk's first layers, bidirectional, and a tag head."""
@@ -419,7 +521,8 @@ def train_tagger(
     from lmcor_cli.train.tagger import TaggerConfig
 
     config = TaggerConfig(init=init, layers=layers, kept_pieces=kept_pieces, word_tags=word_tags, batch_size=batch_size,
-                          lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, bf16=bf16, seed=seed)
+                          lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, bf16=bf16,
+                          seed=seed)
     raise typer.Exit(run_fit_tagger(triples, out, limit, config, Env()))
 
 
@@ -434,6 +537,38 @@ def train_export_tagger(
     from lmcor_cli.commands.train_tagger import run_export_tagger
 
     raise typer.Exit(run_export_tagger(run, out, name, card, Env()))
+
+
+@train_app.command("tune-tagger")
+def train_tune_tagger(
+    data: Annotated[list[Path], typer.Argument(
+        help="Dev data (JSONL or M2): the score to maximise (mean of GLEU and F0.5).")],
+    corrector: Annotated[Path, typer.Option(
+        "--corrector", "-c",
+        help="Edit corrector folder; its lmcor.json gets the chosen value.")] = Path("models/lmcor-default"),
+    clean: Annotated[Optional[list[Path]], typer.Option(
+        "--clean",
+        help="JSONL of correct sentences (references = sources): at most --max-changed % of them may "
+        "change.")] = None,
+    max_changed: Annotated[float, typer.Option(
+        "--max-changed", help="Percent of clean sentences allowed to change.")] = 1.0,
+    grid: Annotated[str, typer.Option("--grid", help="min_confidence values to try.")] = "0.3,0.4,0.5,0.6,0.7,0.8,0.9",
+    candidates: CandidateCountOption = 5,
+    generator: GeneratorOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Tune the edit corrector's confidence threshold on dev data, keeping clean prose unchanged."""
+    from lmcor_cli.commands.train_tagger import run_tune_tagger
+    from lmcor_cli.config import project_settings
+
+    env = Env()
+    try:
+        values = [float(v) for v in grid.split(",") if v.strip()]
+    except ValueError:
+        env.error(f"--grid {grid!r}: comma-separated numbers")
+        raise typer.Exit(2) from None
+    settings = project_settings(data, generator=generator, corrector=str(corrector), threads=threads)
+    raise typer.Exit(run_tune_tagger(data, clean or [], values, max_changed, candidates, settings, env))
 
 
 def main() -> None:

@@ -120,7 +120,8 @@ def checked(values: dict[str, Any], name: Callable[[str], str]) -> dict[str, Any
             raise UsageError(f"{name(key)} must be a non-negative integer")
         if key == "candidates" and not 1 <= value <= MAX_CANDIDATES:
             raise UsageError(f"{name(key)} must be between 1 and {MAX_CANDIDATES}")
-        if key in _PROBABILITIES and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1):
+        if key in _PROBABILITIES and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not 0 <= value <= 1):
             raise UsageError(f"{name(key)} must be a number from 0 to 1")
         if key in _SWITCHES and not isinstance(value, bool):
             raise UsageError(f"{name(key)} must be true or false")

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 _OUR = ("arbour armour behaviour candour clamour colour demeanour endeavour favour flavour fervour harbour honour "
         "humour labour neighbour odour parlour rancour rigour rumour savour splendour tumour valour vapour vigour")
-_OUR_ENDINGS = ("", "s", "ed", "ing", "ful", "fully", "less", "able", "ably", "ite", "ites", "er", "ers", "hood", "hoods")
+_OUR_ENDINGS = ("", "s", "ed", "ing", "ful", "fully", "less", "able", "ably", "ite", "ites", "er", "ers", "hood",
+                "hoods")
 _ISE = ("apolog author capital categor central civil critic custom emphas familiar final general harmon initial "
         "legal local maxim memor minim mobil modern normal optim organ penal popular priorit real recogn "
         "serial special standard summar symbol synchron util visual character colon econom fertil "
@@ -24,7 +25,8 @@ _ISE = ("apolog author capital categor central civil critic custom emphas famili
 _ISE_ENDINGS = ("ise", "ised", "ises", "ising", "isation", "isations", "iser", "isers", "isable")
 _YSE = "anal catal paral dial electrol hydrol"
 _YSE_ENDINGS = ("yse", "ysed", "ysing", "yser", "ysers")  # not "-yses": also the plural of "-ysis"
-_RE = "cent theat lit fib calib somb spect lust sab mit kilomet centimet millimet"  # not "metre": a "meter" is British too
+# not "metre": a "meter" is British too
+_RE = "cent theat lit fib calib somb spect lust sab mit kilomet centimet millimet"
 _RE_ENDINGS = (("re", "er"), ("res", "ers"), ("red", "ered"))
 _DOUBLE_L = ("travel cancel model label fuel signal level marvel channel counsel dial duel equal funnel "
              "jewel libel pencil quarrel revel rival shovel tunnel")

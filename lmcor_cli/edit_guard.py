@@ -41,7 +41,8 @@ def rejection(source: str, edit: Edit, words: Sequence[Word] | None = None) -> s
         colon = len(stripped) - 1
         if edit.start <= colon < edit.end or edit.start == edit.end == colon + 1:
             return "line-final colon"
-    if words and words[-1].text in ".!?:;" and len(words) > 1 and is_code_like(words[-2].text) and _touches(edit, words[-1]):
+    if (words and words[-1].text in ".!?:;" and len(words) > 1 and is_code_like(words[-2].text)
+            and _touches(edit, words[-1])):
         return "final punctuation after code"
     if any(is_code_like(w.text) for w in touched):
         return "code-like token"

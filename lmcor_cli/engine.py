@@ -141,15 +141,26 @@ class Engine:
         """Given each sentence's raw candidates: the pool, the corrector's edits, the guards'
         verdicts and the output.  ``lmcor fix`` and ``lmcor eval`` both decide here (call it
         under the project rules: ``project_rules.applied``)."""
+        return self.decide_pooled(texts, raw, self.pools(texts, raw))
+
+    def pools(self, texts: list[str], raw: list[list[Candidate]], rules: bool = True) -> list[list[Candidate]]:
+        """What the corrector reads: the sane candidates, and Harper's fixes (unless ``rules`` is off)."""
+        if self.corrector is None:
+            return [clean_pool(text, pool) for text, pool in zip(texts, raw)]
+        return [corrector_pool(text, pool, rules=rules) for text, pool in zip(texts, raw)]
+
+    def decide_pooled(self, texts: list[str], raw: list[list[Candidate]],
+                      pools: list[list[Candidate]]) -> list[Outcome]:
+        """``decide`` with the pools already built (tuning re-decides the same pools many times)."""
         corrector = self.corrector
-        pools = [(corrector_pool if corrector is not None else clean_pool)(text, pool) for text, pool in zip(texts, raw)]
         started = time.perf_counter()
         if corrector is not None:
             fluency = (self.fluency_source or fluency_scorer(self.generator)) if self.fluency else None
             corrections = corrector.correct(texts, pools, fluency)
             system = "corrector"
         else:
-            corrections = [Correction.between(text, greedy_choice(text, pool), "greedy") for text, pool in zip(texts, pools)]
+            corrections = [Correction.between(text, greedy_choice(text, pool), "greedy")
+                           for text, pool in zip(texts, pools)]
             system = "greedy"
         self.timings.corrector_s += time.perf_counter() - started
         outcomes = []

@@ -9,6 +9,7 @@ from lmcor_cli.candidates import FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.correctors import CorrectorInfo, inspect_corrector, open_corrector
+from lmcor_cli.engine import Engine
 from lmcor_cli.errors import UsageError
 from lmcor_cli.generate.base import (
     PLUGIN_PREFIX,
@@ -19,8 +20,7 @@ from lmcor_cli.generate.base import (
     is_server,
     open_generator,
 )
-from lmcor_cli.models import cache_dir, default_corrector, gguf_id
-from lmcor_cli.engine import Engine
+from lmcor_cli.models import SHIPPED_NAMES, cache_dir, gguf_id, shipped_corrector
 from lmcor_cli.prompt import load_prompt
 
 DEFAULT_CANDIDATES_WITH_CORRECTOR = 5
@@ -44,8 +44,10 @@ def corrector_info(settings: Settings) -> CorrectorInfo | None:
     choice = settings.corrector
     if choice == "none":
         return None
-    if choice == "auto":
-        shipped = default_corrector()
+    if choice in SHIPPED_NAMES:
+        shipped = shipped_corrector(choice)
+        if shipped is None and choice != "auto":
+            raise UsageError(f"--corrector {choice}: this installation ships no such corrector")
         return inspect_corrector(shipped) if shipped else None
     return inspect_corrector(Path(choice))
 

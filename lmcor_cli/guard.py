@@ -20,7 +20,8 @@ from lmcor_cli.prompt import SOURCE_LABEL, TARGET_LABEL
 _URL = r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>()\"'`]+[^\s<>()\"'`.,;:!?]"
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _CODE = r"`+[^`]*`+"
-_PATH = r"(?:~|\.{1,2})?/[\w.\-/]+|\b[\w\-]+(?:/[\w.\-]+)+|\b[\w\-]+\.(?:md|py|txt|rst|json|toml|yaml|yml|js|ts|sh|cfg|ini|html|css|c|h|rs|go)\b"
+_PATH = (r"(?:~|\.{1,2})?/[\w.\-/]+|\b[\w\-]+(?:/[\w.\-]+)+"
+         r"|\b[\w\-]+\.(?:md|py|txt|rst|json|toml|yaml|yml|js|ts|sh|cfg|ini|html|css|c|h|rs|go)\b")
 _NUMBER = r"\w*\d+(?:[.,:]\d+)*\w*"
 _PROTECTED = re.compile("|".join(f"(?:{p})" for p in (_URL, _EMAIL, _CODE, _PATH, _NUMBER)))
 _MARKUP = re.compile(r"[*_\[\]()<>`|#~\\]")

@@ -237,7 +237,8 @@ def build_server(overrides: dict[str, Any]) -> tuple[LanguageServer, dict[str, b
 
     def submit(uri: str, version: int | None, delay: float) -> None:
         document = server.workspace.get_text_document(uri)
-        state["checker"].submit(Job(uri, version, document.source, document.language_id or "", time.monotonic() + delay))
+        state["checker"].submit(Job(uri, version, document.source, document.language_id or "",
+                                    time.monotonic() + delay))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:

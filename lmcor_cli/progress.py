@@ -44,6 +44,7 @@ class JobProgress:
             minutes = (now - self._started) / 60
             self.env.stderr.print(f"lmcor: {self.label}: {self.done}{of} after {minutes:.0f} min", markup=False)
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         if self._bar is not None:
             self._bar.__exit__(kind, error, trace)

@@ -28,9 +28,12 @@ class PrunedVocabulary:
         self.ids = {piece: i for i, piece in enumerate(self.pieces)}
         missing = [p for p in BYTE_PIECES if p not in self.ids]
         if missing:
-            raise ValueError(f"the kept vocabulary lacks {len(missing)} byte pieces (e.g. {missing[0]}): not every text could be encoded")
-        self.bos, self.eos, self.unk = (self._special(i) for i in (self._spm.bos_id(), self._spm.eos_id(), self._spm.unk_id()))
-        self.pad = self._special(self._spm.pad_id()) if self._spm.pad_id() >= 0 else self.eos  # padding is masked anyway
+            raise ValueError(f"the kept vocabulary lacks {len(missing)} byte pieces (e.g. {missing[0]}): not every "
+                             "text could be encoded")
+        self.bos, self.eos, self.unk = (self._special(i)
+                                        for i in (self._spm.bos_id(), self._spm.eos_id(), self._spm.unk_id()))
+        # padding is masked anyway
+        self.pad = self._special(self._spm.pad_id()) if self._spm.pad_id() >= 0 else self.eos
 
     def _special(self, full_id: int) -> str:
         piece = self._spm.id_to_piece(full_id) if full_id >= 0 else ""

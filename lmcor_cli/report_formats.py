@@ -88,7 +88,9 @@ class SarifLog:
                         "artifactChanges": [
                             {
                                 "artifactLocation": location["artifactLocation"],
-                                "replacements": [{"deletedRegion": region, "insertedContent": {"text": rewrite.replacement}}],
+                                "replacements": [
+                                    {"deletedRegion": region, "insertedContent": {"text": rewrite.replacement}}
+                                ],
                             }
                         ],
                     }

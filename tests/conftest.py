@@ -20,7 +20,8 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     build) are shared with the user's real cache."""
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("LMCOR_CACHE_DIR", str(folder))
-    monkeypatch.setenv("LMCOR_MODELS_DIR", os.environ.get("LMCOR_MODELS_DIR") or str(Path(user_cache_dir("lmcor")) / "models"))
+    monkeypatch.setenv("LMCOR_MODELS_DIR",
+                       os.environ.get("LMCOR_MODELS_DIR") or str(Path(user_cache_dir("lmcor")) / "models"))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
     monkeypatch.delenv("NO_COLOR", raising=False)
     return folder

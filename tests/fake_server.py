@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from generators import rule_fix
 
-
 # What OpenAI's own /completions accepts (a strict server rejects anything else).
 STANDARD_FIELDS = {"model", "prompt", "max_tokens", "temperature", "n", "stop", "top_p", "presence_penalty",
                    "frequency_penalty", "seed", "logprobs", "echo", "best_of", "user", "suffix", "stream"}
@@ -52,7 +51,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(429, b"{}", {"Retry-After": "0"})
         if mode == "strict" and set(body) - STANDARD_FIELDS:
             unknown = sorted(set(body) - STANDARD_FIELDS)
-            return self._send(400, json.dumps({"error": f"Unrecognized request arguments supplied: {unknown}"}).encode())
+            return self._send(400,
+                              json.dumps({"error": f"Unrecognized request arguments supplied: {unknown}"}).encode())
         if mode == "malformed":
             return self._send(200, b"this is not json")
         if mode == "slow":

@@ -48,7 +48,8 @@ class Rules:
             if fail_after and fail_after in sentence:
                 raise RuntimeError("injected generator failure")
             fixed = rule_fix(sentence)
-            pool = [Candidate(fixed, "greedy")] + [Candidate(fixed if i % 2 else sentence, "sample") for i in range(k - 1)]
+            pool = ([Candidate(fixed, "greedy")]
+                    + [Candidate(fixed if i % 2 else sentence, "sample") for i in range(k - 1)])
             pools.append(pool)
         return pools
 
@@ -85,8 +86,10 @@ class Hostile:
                 outputs.append(
                     template.format(
                         s=sentence,
-                        s_numbers_changed=re.sub(r"\d", "7", sentence) if re.search(r"\d", sentence) else sentence + " 42",
-                        s_url_dropped=re.sub(r"https?://\S+", "the website", sentence) if "http" in sentence else "Completely unrelated words appear here instead.",
+                        s_numbers_changed=(re.sub(r"\d", "7", sentence) if re.search(r"\d", sentence)
+                                           else sentence + " 42"),
+                        s_url_dropped=(re.sub(r"https?://\S+", "the website", sentence) if "http" in sentence
+                                       else "Completely unrelated words appear here instead."),
                     )
                 )
             pools.append([Candidate(text, "greedy" if i == 0 else "sample") for i, text in enumerate(outputs)])

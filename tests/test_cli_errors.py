@@ -31,7 +31,8 @@ def test_a_bad_config_is_one_line_and_exit_2_under_every_command(project, args):
     (project / ".lmcor.toml").write_text(BAD_CONFIG)
     result = run_lmcor(*args, cwd=project)
     assert result.returncode == 2
-    assert result.stderr.decode() == f"lmcor: error: {project / '.lmcor.toml'}: 'candidates' must be a non-negative integer\n"
+    assert result.stderr.decode() == (f"lmcor: error: {project / '.lmcor.toml'}: 'candidates' must be a non-negative "
+                                      "integer\n")
 
 
 def test_bench_on_a_missing_file(project):

@@ -48,7 +48,8 @@ def test_json_report_schema_and_values(tmp_path, tiny_corrector):
 
 def test_hypotheses_file_and_m2_data(tmp_path):
     hyp = FIXTURES / "m2" / "tiny.hyp"
-    result = run_lmcor("eval", str(FIXTURES / "m2" / "tiny.m2"), "-s", "identity", "--hypotheses", str(hyp), "--format", "json")
+    result = run_lmcor("eval", str(FIXTURES / "m2" / "tiny.m2"), "-s", "identity", "--hypotheses", str(hyp),
+                       "--format", "json")
     assert result.returncode == 0, result.stderr
     records = {r["system"]: r for r in json.loads(result.stdout)["results"]}
     assert records["tiny"]["precision"] == 50.0 and records["tiny"]["recall"] == 66.67
@@ -58,7 +59,8 @@ def test_hypotheses_alone_are_scored_without_running_any_system(tmp_path):
     """No generator or corrector is touched: both point at nothing here."""
     missing = {"LMCOR_GENERATOR": str(tmp_path / "missing.gguf"), "LMCOR_CORRECTOR": str(tmp_path / "missing")}
     hyp = FIXTURES / "m2" / "tiny.hyp"
-    result = run_lmcor("eval", str(FIXTURES / "m2" / "tiny.m2"), "--hypotheses", str(hyp), "--format", "json", env=missing)
+    result = run_lmcor("eval", str(FIXTURES / "m2" / "tiny.m2"), "--hypotheses", str(hyp), "--format", "json",
+                       env=missing)
     assert result.returncode == 0, result.stderr
     assert [r["system"] for r in json.loads(result.stdout)["results"]] == ["tiny"]
 

@@ -167,7 +167,8 @@ def test_json_schema(tmp_path):
     records = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert len(records) == 1
     record = records[0]
-    assert set(record) == {"file", "byte_start", "byte_end", "source", "replacement", "output", "candidates", "system", "seconds"}
+    assert set(record) == {"file", "byte_start", "byte_end", "source", "replacement", "output", "candidates", "system",
+                           "seconds"}
     raw = content.encode()
     assert raw[record["byte_start"] : record["byte_end"]] == b"This are wrong."
     assert record["output"] == "This is wrong." and record["system"] == "greedy"
@@ -193,7 +194,8 @@ def test_a_ranking_corrector_only_ever_picks_a_candidate_or_the_source(tmp_path,
     meta = json.loads((folder / "lmcor.json").read_text())
     (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank"}))
     sources = ["This are wrong.", "It have two errors, she go home.", "Nothing to fix in this one."]
-    pools = [[Candidate(s.replace("are", "is"), "greedy"), Candidate(s + " Really.", "sample"), Candidate(s.upper(), "rule")]
+    pools = [[Candidate(s.replace("are", "is"), "greedy"), Candidate(s + " Really.", "sample"),
+              Candidate(s.upper(), "rule")]
              for s in sources]
     outputs = [c.text for c in open_corrector(inspect_corrector(folder)).correct(sources, pools)]
     assert len(outputs) == 3
@@ -338,7 +340,8 @@ def test_kill_9_during_model_work_leaves_exactly_the_original(tmp_path, when):
     calls = tmp_path / "calls"
     proc = subprocess.Popen(
         [sys.executable, "-m", "lmcor_cli", "fix", "-i", "--no-cache", "-g", RULES, str(doc)],
-        env={**os.environ, "LMCOR_CORRECTOR": "none", "LMCOR_TEST_CALLS": str(calls), "LMCOR_TEST_HOLD_ON_CALL": str(call)},
+        env={**os.environ, "LMCOR_CORRECTOR": "none", "LMCOR_TEST_CALLS": str(calls),
+             "LMCOR_TEST_HOLD_ON_CALL": str(call)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

@@ -42,8 +42,8 @@ def test_flags_override_config():
 
 @pytest.mark.parametrize(
     "content, message",
-    [("candidates = 'five'\n", "non-negative integer"), ("colour = 1\n", "unknown lmcor setting"), ("x = [\n", "invalid TOML"),
-     ("fluency = 'no'\n", "must be true or false")],
+    [("candidates = 'five'\n", "non-negative integer"), ("colour = 1\n", "unknown lmcor setting"),
+     ("x = [\n", "invalid TOML"), ("fluency = 'no'\n", "must be true or false")],
 )
 def test_bad_config_is_a_usage_error(tmp_path, content, message):
     (tmp_path / ".lmcor.toml").write_text(content)
@@ -109,7 +109,8 @@ def test_a_project_config_applies_to_its_files_from_anywhere(tmp_path, monkeypat
     [({"candidates": 20}, "--candidates must be between 1 and 16"), ({"candidates": 0}, "--candidates must be between"),
      ({"device": "gpu"}, "--device must be 'auto', 'cpu' or 'cuda', not 'gpu'"),
      ({"syntax": "html"}, "--syntax must be 'auto', 'markdown' or 'text'"),
-     ({"dialect": "en-AU"}, "--dialect must be 'en-US' or 'en-GB'"), ({"threads": -1}, "--threads must be a non-negative")],
+     ({"dialect": "en-AU"}, "--dialect must be 'en-US' or 'en-GB'"),
+     ({"threads": -1}, "--threads must be a non-negative")],
 )
 def test_flags_are_checked_as_the_file_is(flags, message):
     with pytest.raises(UsageError, match=message):
@@ -118,10 +119,13 @@ def test_flags_are_checked_as_the_file_is(flags, message):
 
 @pytest.mark.parametrize(
     "content, message",
-    [("candidates = 17\n", "'candidates' must be between 1 and 16"), ("candidates = true\n", "'candidates' must be a non-negative"),
+    [("candidates = 17\n", "'candidates' must be between 1 and 16"),
+     ("candidates = true\n", "'candidates' must be a non-negative"),
      ("syntax = 'html'\n", "'syntax' must be 'auto', 'markdown' or 'text', not 'html'"),
      ("device = 'tpu'\n", "'device' must be"), ("ignore = 'CHANGELOG.md'\n", "'ignore' must be a list of glob strings"),
-     ("generator = 3\n", "'generator' must be a string"), ("[tool]\n", "unknown lmcor setting")],
+     ("generator = 3\n", "'generator' must be a string"), ("[tool]\n", "unknown lmcor setting"),
+     ("min_confidence = 1.5\n", "'min_confidence' must be a number from 0 to 1"),
+     ("min_error_probability = 'high'\n", "'min_error_probability' must be a number from 0 to 1")],
 )
 def test_every_file_value_is_checked(tmp_path, content, message):
     (tmp_path / ".lmcor.toml").write_text(content)
@@ -129,6 +133,12 @@ def test_every_file_value_is_checked(tmp_path, content, message):
         load_settings(tmp_path)
     assert str(raised.value).startswith(str(tmp_path.resolve() / ".lmcor.toml")) and "\n" not in str(raised.value)
 
+
+
+def test_edit_corrector_knobs_come_from_the_file(tmp_path):
+    (tmp_path / ".lmcor.toml").write_text("min_confidence = 0.8\nmin_error_probability = 0\n")
+    settings = load_settings(tmp_path)
+    assert settings.min_confidence == 0.8 and settings.min_error_probability == 0
 
 
 def test_the_command_line_choices_are_the_checked_ones():

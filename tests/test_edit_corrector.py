@@ -7,11 +7,11 @@ import json
 
 import numpy as np
 import pytest
+from conftest import RULES, run_lmcor
+from tiny_models import build_tiny_causal_lm
 
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.correctors import inspect_corrector, open_corrector
-from conftest import RULES, run_lmcor
-from tiny_models import build_tiny_causal_lm
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -82,3 +82,39 @@ def test_fix_runs_the_edit_corrector_and_keeps_bytes(exported, tmp_path) -> None
     result = run_lmcor("fix", str(doc), "-c", str(exported), "-g", RULES, "--no-cache")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(b"# Title\n\n") and result.stdout.endswith(b"```\ncode the\n```\n")
+
+
+def test_engine_drops_the_edits_the_guard_refuses(exported, tmp_path) -> None:
+    """Through lmcor fix: a head that capitalises every word may fix "the" at the start, but the
+    faithfulness guard keeps the term "fooBar" and the flag "--dry-run" as written."""
+    forced = tmp_path / "forced"
+    forced.mkdir()
+    for item in exported.iterdir():
+        (forced / item.name).write_bytes(item.read_bytes())
+    tags = json.loads((forced / "tags.json").read_text())
+    bias = np.full(len(tags), -50.0, dtype=np.float32)
+    bias[tags.index("$CASE_UPPER")] = 50.0
+    np.savez(forced / "head.npz", weight=np.zeros_like(np.load(exported / "head.npz")["weight"]), bias=bias)
+    result = run_lmcor("fix", "-", "-c", str(forced), "-g", RULES, "--no-cache", "--format", "json",
+                       input=b"the tool reads fooBar with --dry-run.\n")
+    assert result.returncode == 0, result.stderr
+    [record] = [json.loads(line) for line in result.stdout.decode().splitlines() if line.strip()]
+    assert record["replacement"].startswith("The ") and "fooBar" in record["replacement"]
+    assert "--dry-run" in record["replacement"]
+
+
+def test_tune_tagger_stores_the_chosen_threshold(exported, tmp_path) -> None:
+    folder = tmp_path / "tuned"
+    folder.mkdir()
+    for item in exported.iterdir():
+        (folder / item.name).write_bytes(item.read_bytes())
+    data = tmp_path / "dev.jsonl"
+    data.write_text(json.dumps({"id": "1", "source": "She go home .", "references": ["She goes home ."]}) + "\n")
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(json.dumps({"id": "1", "source": "The cat sits.", "references": ["The cat sits."]}) + "\n")
+    result = run_lmcor("train", "tune-tagger", str(data), "-c", str(folder), "--clean", str(clean), "-g", RULES,
+                       "--grid", "0.2,1.0", env={"LMCOR_CACHE_DIR": str(tmp_path / "cache")}, timeout=300)
+    assert result.returncode == 0, result.stderr
+    chosen = json.loads(result.stdout)["chosen"]
+    assert chosen in (0.2, 1.0) and json.loads((folder / "lmcor.json").read_text())["min_confidence"] == chosen
+    assert inspect_corrector(folder).id != inspect_corrector(exported).id  # SHA256SUMS refreshed

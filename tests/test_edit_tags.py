@@ -28,7 +28,8 @@ def round_trip(source: str, target: str, pool: list[Candidate] = ()) -> str:
 
 def test_code_like_tokens_are_single_words() -> None:
     words = [w.text for w in split_words("Pass --window=3 to `run()`, see docs/guide.md and os.path.join here.")]
-    assert words == ["Pass", "--window=3", "to", "`run()`", ",", "see", "docs/guide.md", "and", "os.path.join", "here", "."]
+    assert words == ["Pass", "--window=3", "to", "`run()`", ",", "see", "docs/guide.md", "and", "os.path.join", "here",
+                     "."]
 
 
 @pytest.mark.parametrize(("source", "target"), [
@@ -57,8 +58,8 @@ def test_a_pool_edit_is_taken_whole() -> None:
 
 def test_marked_input_shows_votes_rule_and_position() -> None:
     source = "He go home."
-    pool = [Candidate("He goes home.", "greedy"), Candidate("He goes home.", "sample"), Candidate("He goes home.", "rule"),
-            Candidate("He go home now.", "sample")]
+    pool = [Candidate("He goes home.", "greedy"), Candidate("He goes home.", "sample"),
+            Candidate("He goes home.", "rule"), Candidate("He go home now.", "sample")]
     model_input = build_input(source, pool, pieces, "<bos>")
     assert model_input.pieces == ["<bos>", "He", " go", REPLACE_MARKERS[2], RULE_MARKER, " goes", END_MARKER, " home",
                                   APPEND_MARKERS[1], " now", END_MARKER, "."]

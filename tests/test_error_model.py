@@ -65,11 +65,13 @@ def test_train_synth_errors_from_m2_through_the_cli(tmp_path):
     clean = tmp_path / "clean.txt"
     clean.write_text("She goes to the office every morning by bus.\nHe goes to school with his brother every day.\n")
     out = tmp_path / "synth.jsonl"
-    made = run_lmcor("train", "synth", "--clean", str(clean), "--errors-from", str(write_m2(tmp_path)), "--n", "60", "-o", str(out))
+    made = run_lmcor("train", "synth", "--clean", str(clean), "--errors-from", str(write_m2(tmp_path)), "--n", "60",
+                     "-o", str(out))
     assert made.returncode == 0, made.stderr.decode()
     assert b"error model from 1 M2 file(s)" in made.stderr
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(records) == 60
     assert any(" go " in r["source"] for r in records)
-    missing = run_lmcor("train", "synth", "--clean", str(clean), "--errors-from", str(tmp_path / "nope.m2"), "-o", str(out))
+    missing = run_lmcor("train", "synth", "--clean", str(clean), "--errors-from", str(tmp_path / "nope.m2"),
+                        "-o", str(out))
     assert missing.returncode == 2 and b"Traceback" not in missing.stderr

@@ -18,7 +18,8 @@ def test_empty_file_is_fine(tmp_path):
     assert run_lmcor("fix", "-i", "-g", RULES, str(empty)).returncode == 0 and empty.read_bytes() == b""
 
 
-@pytest.mark.parametrize("damage", ["missing-model", "bad-json", "wrong-format", "unknown-mode", "unknown-rank-feature", "corrupt-model"])
+@pytest.mark.parametrize("damage", ["missing-model", "bad-json", "wrong-format", "unknown-mode", "unknown-rank-feature",
+                                    "corrupt-model"])
 def test_broken_corrector_folder_is_a_model_error(tmp_path, tiny_corrector, damage):
     folder = tmp_path / "corrector"
     shutil.copytree(tiny_corrector, folder)

@@ -130,7 +130,8 @@ def _apply(text: str, edits: list[dict[str, Any]]) -> str:
             units += 2 if ord(char) > 0xFFFF else 1
         return sum(len(x) + 1 for x in lines[: position["line"]]) + len(line)
 
-    for edit in sorted(edits, key=lambda e: (e["range"]["start"]["line"], e["range"]["start"]["character"]), reverse=True):
+    for edit in sorted(edits, key=lambda e: (e["range"]["start"]["line"], e["range"]["start"]["character"]),
+                       reverse=True):
         text = text[: offset(edit["range"]["start"])] + edit["newText"] + text[offset(edit["range"]["end"]) :]
     return text
 
@@ -149,8 +150,10 @@ def test_a_session_diagnoses_offers_the_rewrite_and_shuts_down(tmp_path, client_
     assert published["uri"] == doc.as_uri() and published["version"] == 1
     diagnostics = published["diagnostics"]
     assert [(d["range"], d["message"], d["source"]) for d in diagnostics] == [
-        ({"start": {"line": 2, "character": 12}, "end": {"line": 2, "character": 26}}, "lmcor suggests: This is fine.", "lmcor"),
-        ({"start": {"line": 2, "character": 27}, "end": {"line": 3, "character": 10}}, "lmcor suggests: It has two lines.", "lmcor"),
+        ({"start": {"line": 2, "character": 12}, "end": {"line": 2, "character": 26}}, "lmcor suggests: This is fine.",
+         "lmcor"),
+        ({"start": {"line": 2, "character": 27}, "end": {"line": 3, "character": 10}},
+         "lmcor suggests: It has two lines.", "lmcor"),
     ]  # UTF-16 columns: the emoji is two units
     actions = client.request("textDocument/codeAction", {
         "textDocument": {"uri": doc.as_uri()},
@@ -170,7 +173,8 @@ def test_a_session_diagnoses_offers_the_rewrite_and_shuts_down(tmp_path, client_
     })
     assert stale == []  # the text under the old diagnostic changed: no edit on top of it
     again = client.wait_for("textDocument/publishDiagnostics")
-    assert again["version"] == 2 and [d["message"] for d in again["diagnostics"]][0] == "lmcor suggests: This is quite fine."
+    assert (again["version"] == 2
+            and [d["message"] for d in again["diagnostics"]][0] == "lmcor suggests: This is quite fine.")
 
     client.notify("textDocument/didClose", {"textDocument": {"uri": doc.as_uri()}})
     assert client.wait_for("textDocument/publishDiagnostics")["diagnostics"] == []
@@ -206,7 +210,8 @@ def test_an_edit_supersedes_the_work_on_the_version_before(tmp_path, client_fact
     asked = time.monotonic()
     assert client.request("textDocument/codeAction", {
         "textDocument": {"uri": doc.as_uri()},
-        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []},
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+        "context": {"diagnostics": []},
     }) == []
     assert time.monotonic() - asked < 1.5  # answered while the model works on version 1
     published = client.wait_for("textDocument/publishDiagnostics")

@@ -16,8 +16,10 @@ def test_long_jobs_report_progress_in_a_log_not_only_on_a_terminal():
     with JobProgress(env, "candidates", 10, every=0.0) as progress:
         progress.advance(4)
         progress.advance(6)
-    assert log.getvalue().splitlines() == ["lmcor: candidates: 4/10 after 0 min", "lmcor: candidates: 10/10 after 0 min"]
+    assert log.getvalue().splitlines() == ["lmcor: candidates: 4/10 after 0 min",
+                                           "lmcor: candidates: 10/10 after 0 min"]
     quiet = io.StringIO()
-    with JobProgress(Env(quiet=True, stderr=Console(file=quiet, force_terminal=False)), "synth", 3, every=0.0) as progress:
+    with JobProgress(Env(quiet=True, stderr=Console(file=quiet, force_terminal=False)), "synth", 3,
+                     every=0.0) as progress:
         progress.advance(3)
     assert quiet.getvalue() == ""

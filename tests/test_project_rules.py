@@ -27,10 +27,13 @@ def test_the_guard_keeps_project_words_as_written():
 @pytest.mark.parametrize(
     "dialect, source, rewrite, verdict",
     [
-        ("en-GB", "The colour are nice.", "The color is nice.", "respelt for the other dialect (color; the project writes en-GB)"),
-        ("en-GB", "We organise it.", "We organize it.", "respelt for the other dialect (organize; the project writes en-GB)"),
+        ("en-GB", "The colour are nice.", "The color is nice.",
+         "respelt for the other dialect (color; the project writes en-GB)"),
+        ("en-GB", "We organise it.", "We organize it.",
+         "respelt for the other dialect (organize; the project writes en-GB)"),
         ("en-GB", "The color are nice.", "The colour is nice.", None),  # towards the project's dialect
-        ("en-US", "The color are nice.", "The colour is nice.", "respelt for the other dialect (colour; the project writes en-US)"),
+        ("en-US", "The color are nice.", "The colour is nice.",
+         "respelt for the other dialect (colour; the project writes en-US)"),
         ("en-US", "The colour are nice.", "The color is nice.", None),
     ],
 )
@@ -64,7 +67,8 @@ def test_a_words_file_counts_without_a_config(tmp_path):
 
 @pytest.mark.parametrize(
     "content, message",
-    [('dialect = "en-AU"\n', "'dialect' must be 'en-US' or 'en-GB'"), ('words = "dont"\n', "'words' must be a list of strings")],
+    [('dialect = "en-AU"\n', "'dialect' must be 'en-US' or 'en-GB'"),
+     ('words = "dont"\n', "'words' must be a list of strings")],
 )
 def test_bad_rules_are_a_usage_error(tmp_path, content, message):
     (tmp_path / ".lmcor.toml").write_text(content)
@@ -74,7 +78,8 @@ def test_bad_rules_are_a_usage_error(tmp_path, content, message):
 
 def test_cli_never_changes_a_project_word(tmp_path):
     doc = "I dont know. This are bad.\n"
-    assert run_lmcor("fix", "-", "-g", RULES, input=doc.encode(), cwd=tmp_path).stdout == b"I don't know. This is bad.\n"
+    assert (run_lmcor("fix", "-", "-g", RULES, input=doc.encode(), cwd=tmp_path).stdout
+            == b"I don't know. This is bad.\n")
     (tmp_path / ".lmcor-words").write_text("dont\n")
     result = run_lmcor("fix", "-", "-v", "-g", RULES, input=doc.encode(), cwd=tmp_path)
     assert result.returncode == 0
@@ -87,16 +92,20 @@ def test_cli_dialect_flag_and_config_keep_british_spelling(tmp_path):
     assert run_lmcor("fix", "-", "-g", AMERICAN, input=doc, cwd=tmp_path).stdout == b"This is the colors we organize.\n"
     assert run_lmcor("fix", "-", "-g", AMERICAN, "--dialect", "en-GB", input=doc, cwd=tmp_path).stdout == doc
     (tmp_path / ".lmcor.toml").write_text('dialect = "en-GB"\n')
-    result = run_lmcor("fix", "-", "-v", "--no-cache", "-g", AMERICAN, input=doc, cwd=tmp_path)  # the run before cached it
+    # the run before cached it
+    result = run_lmcor("fix", "-", "-v", "--no-cache", "-g", AMERICAN, input=doc, cwd=tmp_path)
     assert result.stdout == doc and b"respelt for the other dialect (colors, organize" in result.stderr
-    assert run_lmcor("fix", "-", "-g", AMERICAN, "--dialect", "en-US", input=doc, cwd=tmp_path).stdout != doc  # the flag wins
+    # the flag wins
+    assert run_lmcor("fix", "-", "-g", AMERICAN, "--dialect", "en-US", input=doc, cwd=tmp_path).stdout != doc
 
 
 def test_cli_passes_the_dialect_and_words_to_harper(tmp_path):
-    assert run_lmcor("fix", "-", "-g", HARPER, input=b"The color is nice.\n", cwd=tmp_path).stdout == b"The color is nice.\n"
+    assert (run_lmcor("fix", "-", "-g", HARPER, input=b"The color is nice.\n", cwd=tmp_path).stdout
+            == b"The color is nice.\n")
     result = run_lmcor("fix", "-", "-g", HARPER, "--dialect", "en-GB", input=b"The color is nice.\n", cwd=tmp_path)
     assert result.stdout == b"The colour is nice.\n"
-    assert run_lmcor("fix", "-", "-g", HARPER, input=b"We frobnicate daily.\n", cwd=tmp_path).stdout != b"We frobnicate daily.\n"
+    assert (run_lmcor("fix", "-", "-g", HARPER, input=b"We frobnicate daily.\n", cwd=tmp_path).stdout
+            != b"We frobnicate daily.\n")
     (tmp_path / ".lmcor.toml").write_text('words = ["frobnicate"]\n')
     result = run_lmcor("fix", "-", "-v", "-g", HARPER, input=b"We frobnicate daily.\n", cwd=tmp_path)
     assert result.stdout == b"We frobnicate daily.\n"

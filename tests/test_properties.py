@@ -29,7 +29,8 @@ NEWLINES = ["\n", "\r\n", "\r", ""]
 
 @st.composite
 def documents(draw):  # type: ignore[no-untyped-def]
-    parts = draw(st.lists(st.tuples(st.one_of(st.sampled_from(ATOMS), st.text(max_size=30)), st.sampled_from(NEWLINES)), max_size=30))
+    parts = draw(st.lists(st.tuples(st.one_of(st.sampled_from(ATOMS), st.text(max_size=30)), st.sampled_from(NEWLINES)),
+                          max_size=30))
     text = "".join(a + nl for a, nl in parts)
     return ("\ufeff" if draw(st.booleans()) else "") + text
 

@@ -101,13 +101,13 @@ def test_a_gguf_vocabulary_is_rebuilt_as_the_same_tokenizer(spm_model, tmp_path)
 
 @pytest.mark.model
 def test_rebuilt_gemma_tokenizer_cuts_text_as_llama_cpp(tmp_path):
+    import sentencepiece
+
     from lmcor_cli.generate.base import GeneratorSpec
     from lmcor_cli.generate.llamacpp import Session
     from lmcor_cli.models import resolve_gguf
     from lmcor_cli.prompt import load_prompt
     from lmcor_cli.train.pretrained import gguf_spm_model
-
-    import sentencepiece
 
     path = resolve_gguf("gemma3-270m")
     gguf_spm_model(path, tmp_path / "gemma.model")

@@ -9,7 +9,6 @@ import random
 import shutil
 
 import pytest
-
 from conftest import RULES, run_lmcor
 from tiny_models import build_tiny_corrector
 
@@ -41,7 +40,8 @@ def test_train_ranker_stores_weights_the_corrector_uses(tmp_path, tiny_corrector
     shutil.copytree(tiny_corrector, folder)
     meta = json.loads((folder / "lmcor.json").read_text())
     (folder / "lmcor.json").write_text(json.dumps({**meta, "mode": "rank"}))
-    sums = "".join(f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in ("lmcor.json", "model.bin"))
+    sums = "".join(f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n"
+                   for n in ("lmcor.json", "model.bin"))
     (folder / "SHA256SUMS").write_text(sums)
     records = tmp_path / "candidates.jsonl"
     with records.open("w") as out:
@@ -49,7 +49,8 @@ def test_train_ranker_stores_weights_the_corrector_uses(tmp_path, tiny_corrector
             source = f"She go to school number {i}."
             fixed = source.replace("go", "goes")
             candidates = [{"text": fixed, "origin": "greedy"}, {"text": source + " Yes.", "origin": "sample"}]
-            out.write(json.dumps({"id": f"t{i}", "source": source, "references": [fixed], "candidates": candidates}) + "\n")
+            out.write(json.dumps({"id": f"t{i}", "source": source, "references": [fixed],
+                                  "candidates": candidates}) + "\n")
     # The default generator (real Gemma) scores each option's fluency for the second weight set.
     result = run_lmcor("train", "ranker", "--real", str(records), "--skip", "2", "--limit", "8", "-c", str(folder))
     assert result.returncode == 0, result.stderr

@@ -82,12 +82,15 @@ def test_sarif_is_valid_and_its_fixes_give_lmcors_output(tmp_path, validator):
     run = log["runs"][0]
     assert run["tool"]["driver"]["name"] == "lmcor" and run["columnKind"] == "unicodeCodePoints"
     results = run["results"]
-    assert [r["message"]["text"].split(": ", 1)[1] for r in results] == ["This is fine.", "It has two lines.", "Then she goes home."]
+    assert [r["message"]["text"].split(": ", 1)[1] for r in results] == ["This is fine.", "It has two lines.",
+                                                                         "Then she goes home."]
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"doc.md"}
-    replacements = [rep for r in results for change in r["fixes"][0]["artifactChanges"] for rep in change["replacements"]]
+    replacements = [rep for r in results for change in r["fixes"][0]["artifactChanges"]
+                    for rep in change["replacements"]]
     fixed = run_lmcor("fix", "-g", RULES, "doc.md", cwd=tmp_path).stdout
     assert _apply(RAW, replacements) == fixed != RAW
-    assert [_text_region(RAW, r["deletedRegion"]) for r in replacements] == ["This are fine.", "It have\ntwo lines.", "Then she go home."]
+    assert [_text_region(RAW, r["deletedRegion"]) for r in replacements] == ["This are fine.", "It have\ntwo lines.",
+                                                                             "Then she go home."]
 
 
 def test_sarif_with_nothing_to_fix_is_still_a_valid_log(tmp_path, validator):

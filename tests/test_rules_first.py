@@ -85,7 +85,8 @@ def test_the_cache_key_says_whether_rules_came_first():
     with_rules = generator_id(generator_spec(Settings(generator=url)))
     without = generator_id(generator_spec(Settings(generator=url, rules_first=False)))
     assert with_rules == without.replace("|adaptive", "|rules-first|adaptive")
-    assert generator_id(generator_spec(Settings(generator=url, sample_all=True))) == with_rules.removesuffix("|adaptive")
+    assert (generator_id(generator_spec(Settings(generator=url, sample_all=True)))
+            == with_rules.removesuffix("|adaptive"))
 
 
 def test_fix_sends_the_server_harpers_fix(server):
@@ -104,7 +105,8 @@ def test_no_rules_first_sends_the_sentence_as_written(server):
 
 def test_rules_first_in_config(server, tmp_path):
     (tmp_path / ".lmcor.toml").write_text("rules_first = false\n")
-    result = run_lmcor("fix", "-", "-g", server.url("ok"), "--no-cache", "-k", "1", input=MISSPELT.encode(), cwd=tmp_path)
+    result = run_lmcor("fix", "-", "-g", server.url("ok"), "--no-cache", "-k", "1", input=MISSPELT.encode(),
+                       cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert _sentences_sent(server) == {MISSPELT}
     (tmp_path / ".lmcor.toml").write_text("rules_first = 'no'\n")

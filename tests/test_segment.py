@@ -38,7 +38,8 @@ def _lines(text: str) -> list[str]:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lines_strategy, st.booleans(), st.booleans(), st.sampled_from(["markdown", "text"]), st.sampled_from([1, 64, 1 << 16]))
+@given(lines_strategy, st.booleans(), st.booleans(), st.sampled_from(["markdown", "text"]),
+       st.sampled_from([1, 64, 1 << 16]))
 def test_chunks_and_sentences_cover_the_input_exactly(parts, bom, final_newline, syntax, max_chars):
     text = _document(parts, bom, final_newline)
     chunks = list(iter_chunks(_lines(text), syntax, max_chars=max_chars))

@@ -32,7 +32,8 @@ def fast_backoff(monkeypatch):
 
 def _generator(url: str, jobs: int = 2, timeout: float = 5.0, warnings: list[str] | None = None):
     spec = GeneratorSpec(name=url, prompt=load_prompt(0), threads=1)
-    return openai.OpenAIGenerator(spec, jobs=jobs, timeout_s=timeout, warn=(warnings if warnings is not None else []).append)
+    return openai.OpenAIGenerator(spec, jobs=jobs, timeout_s=timeout,
+                                  warn=(warnings if warnings is not None else []).append)
 
 
 def test_pools_in_order_with_n(server):
@@ -73,7 +74,8 @@ def test_retries_recover(server, mode):
 @pytest.mark.parametrize("mode", ["always500", "hang", "drop", "malformed"])
 def test_failures_keep_the_sentence_and_warn_once(server, mode):
     warnings: list[str] = []
-    pools = _generator(server.url(mode), timeout=0.5, warnings=warnings).candidates(["This are one.", "It have two."], 2)
+    pools = _generator(server.url(mode), timeout=0.5, warnings=warnings).candidates(["This are one.", "It have two."],
+                                                                                     2)
     assert all(p == [openai.Candidate("", openai.ERROR_ORIGIN)] for p in pools)
     assert len(warnings) == 1
 
@@ -132,7 +134,8 @@ def test_real_llama_cpp_server(tmp_path):
                 time.sleep(0.5)
         doc = tmp_path / "doc.md"
         doc.write_text("# Title\n\nShe go to school every days.\n\n```\ncode stays .\n```\n")
-        result = run_lmcor("fix", "-g", f"http://127.0.0.1:{port}/v1", "-k", "2", "--format", "json", str(doc), timeout=300)
+        result = run_lmcor("fix", "-g", f"http://127.0.0.1:{port}/v1", "-k", "2", "--format", "json", str(doc),
+                           timeout=300)
         assert result.returncode == 0, result.stderr
         plain = run_lmcor("fix", "-g", f"http://127.0.0.1:{port}/v1", str(doc), timeout=300)
         assert plain.returncode == 0 and plain.stdout.decode().endswith("```\ncode stays .\n```\n")

@@ -38,13 +38,16 @@ def test_it_ranks_and_keeps_correct_text():
     sources = ["She go to school every days.", "This sentence is already correct."]
     pools = [
         [Candidate("She goes to school every day.", "greedy"), Candidate("She go to school every day.", "sample")],
-        [Candidate("This sentence is already correct, I think so.", "sample"), Candidate("This sentences are already correct.", "greedy")],
+        [Candidate("This sentence is already correct, I think so.", "sample"),
+         Candidate("This sentences are already correct.", "greedy")],
     ]
-    assert [c.text for c in open_corrector(info).correct(sources, pools)] == ["She goes to school every day.", "This sentence is already correct."]
+    assert [c.text for c in open_corrector(info).correct(sources, pools)] == ["She goes to school every day.",
+                                                                              "This sentence is already correct."]
 
 
 def test_auto_uses_the_shipped_corrector():
-    result = run_lmcor("fix", "-g", RULES, "--format", "json", "-", input=b"This are wrong.\n", env={"LMCOR_CORRECTOR": "auto"})
+    result = run_lmcor("fix", "-g", RULES, "--format", "json", "-", input=b"This are wrong.\n",
+                       env={"LMCOR_CORRECTOR": "auto"})
     assert result.returncode == 0, result.stderr
     (record,) = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert record["system"] == "corrector" and record["output"] == "This is wrong."
@@ -59,7 +62,8 @@ def test_a_wheel_carries_the_shipped_corrector(tmp_path):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(repo / name, source / name)
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"), str(source)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"),
+         str(source)],
         capture_output=True, cwd=tmp_path,
     )
     assert build.returncode == 0, build.stderr.decode()

@@ -35,10 +35,11 @@ def test_ignored_names_come_back_unchanged(tmp_path):
 
 
 def test_reports_and_messages_use_the_name(tmp_path):
-    result = run_lmcor("fix", "--format", "json", "--stdin-filename", "notes/a.md", "-g", RULES, input=b"This are bad.\n",
-                       cwd=tmp_path)
+    result = run_lmcor("fix", "--format", "json", "--stdin-filename", "notes/a.md", "-g", RULES,
+                       input=b"This are bad.\n", cwd=tmp_path)
     assert json.loads(result.stdout)["file"] == "notes/a.md"
-    check = run_lmcor("fix", "--check", "--stdin-filename", "notes/a.md", "-g", RULES, input=b"This are bad.\n", cwd=tmp_path)
+    check = run_lmcor("fix", "--check", "--stdin-filename", "notes/a.md", "-g", RULES, input=b"This are bad.\n",
+                      cwd=tmp_path)
     assert check.returncode == 1 and b"would fix notes/a.md" in check.stderr
 
 

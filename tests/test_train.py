@@ -25,7 +25,8 @@ The function returns a list of values for each key in the table.
 
 def test_candidates_stage_is_resumable(tmp_path):
     data = tmp_path / "data.jsonl"
-    rows = [{"id": str(i), "source": f"This are sentence {i} .", "references": [f"This is sentence {i} ."]} for i in range(5)]
+    rows = [{"id": str(i), "source": f"This are sentence {i} .", "references": [f"This is sentence {i} ."]}
+            for i in range(5)]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "cands.jsonl"
     first = run_lmcor("train", "candidates", str(data), "-o", str(out), "-g", RULES, "-k", "2", "--prompts", "2")
@@ -42,11 +43,13 @@ def test_candidates_stage_is_resumable(tmp_path):
 
 def test_candidates_stage_closes_each_prompts_generator_before_the_next_loads(tmp_path):
     data = tmp_path / "data.jsonl"
-    rows = [{"id": str(i), "source": f"This are sentence {i} .", "references": [f"This is sentence {i} ."]} for i in range(12)]
+    rows = [{"id": str(i), "source": f"This are sentence {i} .", "references": [f"This is sentence {i} ."]}
+            for i in range(12)]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     log = tmp_path / "lifecycle"
-    result = run_lmcor("train", "candidates", str(data), "-o", str(tmp_path / "out.jsonl"), "-g", "py:generators:Lifecycle",
-                       "-k", "2", "--prompts", "3", env={"LMCOR_TEST_LIFECYCLE": str(log)})
+    result = run_lmcor("train", "candidates", str(data), "-o", str(tmp_path / "out.jsonl"),
+                       "-g", "py:generators:Lifecycle", "-k", "2", "--prompts", "3",
+                       env={"LMCOR_TEST_LIFECYCLE": str(log)})
     assert result.returncode == 0, result.stderr
     assert log.read_text().splitlines() == ["open", "close"] * 3
 
@@ -54,10 +57,10 @@ def test_candidates_stage_closes_each_prompts_generator_before_the_next_loads(tm
 def test_candidates_stage_takes_a_slice_of_its_inputs(tmp_path):
     """A held-out share for `train ranker`: the sentences after those a corrector trained on."""
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
-    first.write_text("".join(json.dumps({"id": str(i), "source": f"This are a{i}.", "references": [f"This is a{i}."]}) + "\n"
-                             for i in range(3)))
-    second.write_text("".join(json.dumps({"id": str(i), "source": f"This are b{i}.", "references": [f"This is b{i}."]}) + "\n"
-                              for i in range(3)))
+    first.write_text("".join(json.dumps({"id": str(i), "source": f"This are a{i}.", "references": [f"This is a{i}."]})
+                             + "\n" for i in range(3)))
+    second.write_text("".join(json.dumps({"id": str(i), "source": f"This are b{i}.", "references": [f"This is b{i}."]})
+                              + "\n" for i in range(3)))
     out = tmp_path / "held-out.jsonl"
     result = run_lmcor("train", "candidates", str(first), str(second), "-o", str(out), "-g", RULES, "-k", "1",
                        "--skip", "2", "--limit", "3")
@@ -72,7 +75,8 @@ def test_candidates_stage_refuses_to_resume_another_generators_file(tmp_path):
     data.write_text(json.dumps({"id": "1", "source": "This are one.", "references": ["This is one."]}) + "\n")
     out = tmp_path / "cands.jsonl"
     out.write_text(json.dumps({"id": "data:0", "source": "It have two.", "references": ["It has two."],
-                               "prompt": "gec-v1/0", "generator": "other-model|gec-v1/0|t=0.6", "candidates": []}) + "\n")
+                               "prompt": "gec-v1/0", "generator": "other-model|gec-v1/0|t=0.6",
+                               "candidates": []}) + "\n")
     result = run_lmcor("train", "candidates", str(data), "-o", str(out), "-g", RULES, "-k", "2", "--prompts", "1")
     assert result.returncode == 2
     assert b"holds candidates from other-model|gec-v1/0|t=0.6, not test-rules" in result.stderr
@@ -83,7 +87,8 @@ def test_synth_from_learner_pairs_keeps_real_errors_and_the_dev_share_out(tmp_pa
     from lmcor_cli.train.pairs import is_dev
 
     data = tmp_path / "learners.jsonl"
-    rows = [{"id": str(i), "source": f"She go to school number {i} .", "references": [f"She goes to school number {i} ."]}
+    rows = [{"id": str(i), "source": f"She go to school number {i} .",
+             "references": [f"She goes to school number {i} ."]}
             for i in range(200)]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "synth.jsonl"
@@ -111,7 +116,8 @@ def test_train_chain_produces_a_working_corrector(tmp_path):
     real.write_text("".join(synth.read_text().splitlines(keepends=True)[:40]))
     assert run_lmcor("train", "vocab", str(synth), "-o", str(tmp_path / "spm"), "--size", "300").returncode == 0
     fit_args = ["train", "fit", "--real", str(real), "--synth", str(synth), "--vocab", str(tmp_path / "spm.model"),
-                "-o", str(tmp_path / "fit"), "--d-model", "32", "--layers", "1", "--batch-size", "8", "--eval-every", "10"]
+                "-o", str(tmp_path / "fit"), "--d-model", "32", "--layers", "1", "--batch-size", "8",
+                "--eval-every", "10"]
     # Ctrl-C ends training between two steps and leaves a checkpoint to resume from.
     first = subprocess.Popen([sys.executable, "-m", "lmcor_cli", *fit_args, "--max-steps", "100000"],
                              stderr=subprocess.PIPE, text=True)

@@ -1,8 +1,9 @@
 """The decoder-only corrector: `train fit --init` on a tiny real Gemma 3 → export → `lmcor fix`.
 
 The tiny model is random (three layers of Gemma 3 270M's attention shape, a tiny MLP, a
-400-piece SentencePiece BPE vocabulary of Gemma's kind), but every component is the real one: transformers' Gemma3ForCausalLM,
-the pruning, the training loop, CTranslate2's converter and its Generator at inference.
+400-piece SentencePiece BPE vocabulary of Gemma's kind), but every component is the real one:
+transformers' Gemma3ForCausalLM, the pruning, the training loop, CTranslate2's converter and its
+Generator at inference.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def run(tiny_lm, synth, tmp_path_factory):
     assert first.returncode == 0, first.stderr
     assert b"started from tiny-lm" in first.stderr and b"layers 0,2 of 3, 330 of 400 vocabulary rows" in first.stderr
     # The saved shape wins over the command line (the last of a repeated flag), so the checkpoint fits.
-    resumed = run_lmcor(*fit_args(tiny_lm, synth, out, "--max-steps", "5", "--keep-layers", "1", "--kept-pieces", "300"),
+    resumed = run_lmcor(*fit_args(tiny_lm, synth, out, "--max-steps", "5", "--keep-layers", "1",
+                                  "--kept-pieces", "300"),
                         timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert b"resumed at step 3 " in resumed.stderr, resumed.stderr
@@ -92,7 +94,8 @@ def test_export_then_fix_rewrites_through_the_generator(run, tmp_path):
         digest, name = line.split("  ")
         assert hashlib.sha256((model / name).read_bytes()).hexdigest() == digest
     assert {"model.bin", "spm.model", "vocabulary.json", "MODEL_CARD.md"} <= {p.name for p in model.iterdir()}
-    fixed = run_lmcor("fix", "-c", str(model), "-g", RULES, "--format", "json", "-", input=b"This are a test.\nIt rains.\n")
+    fixed = run_lmcor("fix", "-c", str(model), "-g", RULES, "--format", "json", "-",
+                      input=b"This are a test.\nIt rains.\n")
     assert fixed.returncode == 0, fixed.stderr
     rows = [json.loads(line) for line in fixed.stdout.decode().splitlines()]
     # The random corrector's rewrite is nonsense, which the guard turns down: the greedy candidate stands.
@@ -123,7 +126,8 @@ def test_rank_mode_chooses_among_the_options(run, tmp_path):
         assert options[-1] == source
         for text, row in zip(options, features):
             # Scored over the answer only (its pieces and EOS), never over the prompt.
-            assert row["logprob"] < 0 and round(row["logprob"] / row["logprob_mean"]) == len(decoder_answer(corrector._vocab, text))
+            assert (row["logprob"] < 0
+                    and round(row["logprob"] / row["logprob_mean"]) == len(decoder_answer(corrector._vocab, text)))
 
 
 def test_exported_generator_computes_what_the_trained_model_does(run, tmp_path):
@@ -186,7 +190,8 @@ def test_merged_lora_weights_compute_what_the_adapted_model_does(tiny_lm):
     ids = torch.tensor([[2, 40, 41, 42, 43]])
     with torch.no_grad():
         assert torch.allclose(adapted(ids).logits, plain(ids).logits, atol=1e-4)
-        assert not torch.allclose(plain(ids).logits, AutoModelForCausalLM.from_pretrained(tiny_lm)(ids).logits, atol=1e-2)
+        assert not torch.allclose(plain(ids).logits, AutoModelForCausalLM.from_pretrained(tiny_lm)(ids).logits,
+                                  atol=1e-2)
 
 
 def test_bad_fit_flags_are_one_line_errors(tiny_lm, synth, tmp_path):
@@ -197,7 +202,8 @@ def test_bad_fit_flags_are_one_line_errors(tiny_lm, synth, tmp_path):
         assert result.returncode == 2, result.stderr
         assert message in result.stderr and b"Traceback" not in result.stderr
         assert len(result.stderr.decode().strip().splitlines()) <= 3
-    nothing = run_lmcor("train", "fit", "--init", str(tmp_path / "missing"), "--synth", str(synth), "-o", str(tmp_path / "x"))
+    nothing = run_lmcor("train", "fit", "--init", str(tmp_path / "missing"), "--synth", str(synth),
+                        "-o", str(tmp_path / "x"))
     assert nothing.returncode == 2 and re.search(rb"--init .*missing: not gemma3-270m", nothing.stderr)
     no_vocab = run_lmcor("train", "fit", "--synth", str(synth), "-o", str(tmp_path / "y"))
     assert no_vocab.returncode == 2 and b"pass --vocab" in no_vocab.stderr
@@ -230,9 +236,9 @@ def test_bf16_only_where_native_unless_asked():
 def test_gemma_init_prunes_trains_and_exports(synth, tmp_path):
     """The real Gemma 3 270M (the generator's English GGUF): 2 of 18 layers, 2,000 pieces."""
     out = tmp_path / "fit"
-    fitted = run_lmcor("train", "fit", "--init", "gemma3-270m", "--synth", str(synth), "-o", str(out), "--kept-pieces", "2000",
-                       "--keep-layers", "2", "--max-steps", "2", "--batch-size", "2", "--eval-every", "2", "--threads", "1",
-                       timeout=300)
+    fitted = run_lmcor("train", "fit", "--init", "gemma3-270m", "--synth", str(synth), "-o", str(out),
+                       "--kept-pieces", "2000", "--keep-layers", "2", "--max-steps", "2", "--batch-size", "2",
+                       "--eval-every", "2", "--threads", "1", timeout=300)
     assert fitted.returncode == 0, fitted.stderr
     assert b"layers 0,17 of 18, 2000 of 51868 vocabulary rows" in fitted.stderr
     base = json.loads((out / "base" / "config.json").read_text())

@@ -46,7 +46,8 @@ def test_a_rewrite_keeping_its_line_breaks_and_markers_passes():
     assert out == "Intro stays.\n\n> This is\n> bad, she goes\n> home.\n\nThe end.\n"
 
 
-@pytest.mark.parametrize("replacement", ["This is\n> bad, she goes home.", "This is\nbad, she goes\n> home.", "This is bad, she goes home."])
+@pytest.mark.parametrize("replacement", ["This is\n> bad, she goes home.", "This is\nbad, she goes\n> home.",
+                                         "This is bad, she goes home."])
 def test_a_rewrite_losing_a_line_break_or_marker_stops_the_output(replacement):
     with pytest.raises(InternalError, match="lose a line break or block-quote marker"):
         _checked(_quote_rewrite(replacement))

@@ -113,7 +113,8 @@ def build_tiny_bpe(folder: Path) -> Path:
     sentencepiece.SentencePieceTrainer.train(
         input=str(corpus), model_prefix=str(folder / "tokenizer"), vocab_size=400, model_type="bpe",
         byte_fallback=True, add_dummy_prefix=False, remove_extra_whitespaces=False, normalization_rule_name="identity",
-        pad_id=0, eos_id=1, bos_id=2, unk_id=3, pad_piece="<pad>", eos_piece="<eos>", bos_piece="<bos>", unk_piece="<unk>",
+        pad_id=0, eos_id=1, bos_id=2, unk_id=3, pad_piece="<pad>", eos_piece="<eos>", bos_piece="<bos>",
+        unk_piece="<unk>",
         hard_vocab_limit=False, minloglevel=2,
     )
     corpus.unlink()
@@ -133,7 +134,8 @@ def build_tiny_causal_lm(folder: Path, layers: int = 3, seed: int = 0) -> Path:
     pieces = sentencepiece.SentencePieceProcessor(model_file=str(build_tiny_bpe(folder))).get_piece_size()
     config = Gemma3TextConfig(
         vocab_size=pieces, hidden_size=640, intermediate_size=64, num_hidden_layers=layers, num_attention_heads=4,
-        num_key_value_heads=1, head_dim=256, query_pre_attn_scalar=256, max_position_embeddings=1024, sliding_window=512,
+        num_key_value_heads=1, head_dim=256, query_pre_attn_scalar=256, max_position_embeddings=1024,
+        sliding_window=512,
         layer_types=["full_attention" if (i + 1) % 3 == 0 else "sliding_attention" for i in range(layers)],
         pad_token_id=0, eos_token_id=1, bos_token_id=2,
     )

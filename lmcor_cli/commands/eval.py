@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from lmcor_cli import project_rules
 from lmcor_cli.cache import ResultCache, cache_key
 from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.data import Example, load_dataset, natural
-from lmcor_cli import project_rules
 from lmcor_cli.engine import Engine
 from lmcor_cli.engine_factory import build_engine, cached_fluency, generator_spec, resolve_device
 from lmcor_cli.errors import UsageError
@@ -71,7 +71,8 @@ def run_eval(
         else:
             print_table(env.stdout_console(), str(path), len(examples), results)
         if plot_path:
-            target = plot_path if len(data) == 1 else plot_path.with_name(f"{plot_path.stem}-{path.stem}{plot_path.suffix}")
+            target = (plot_path if len(data) == 1
+                      else plot_path.with_name(f"{plot_path.stem}-{path.stem}{plot_path.suffix}"))
             plot(target, str(path), results)
     if cache:
         cache.close()
@@ -82,23 +83,9 @@ def _evaluate(
     examples: list[Example], systems: list[str], prompts: int, k: int, hypotheses: Path | None,
     spec: GeneratorSpec, engine: Engine | None, cache: ResultCache | None, env: Env,
 ) -> list[SystemResult]:
-    originals = [e.source for e in examples]
-    tokenized = is_tokenized(originals)
-    plain = natural(examples)
-    sources = [e.source for e in plain]
-    references = [e.references for e in examples]
-    gold = [e.gold_edits or [edits_from_reference(e.source, r) for r in e.references] for e in examples]
-
-    def score_form(i: int, output: str) -> str:
-        """What gets scored: the data's own tokenisation; an unchanged sentence is the source itself."""
-        if output == sources[i]:
-            return originals[i]
-        return tokenize(output) if tokenized else output
-
-    def score(outputs: list[str]) -> dict[str, float]:
-        scores = score_raw([score_form(i, o) for i, o in enumerate(outputs)], originals, references, gold)
-        scores["changed"] = round(100 * sum(o != s for o, s in zip(outputs, sources)) / max(len(sources), 1), 2)
-        return scores
+    dev = DevSet(examples)
+    originals, sources, references, score_form, score = (dev.originals, dev.sources, dev.references, dev.score_form,
+                                                         dev.score)
 
     results: list[SystemResult] = []
     pools: dict[int, list[list[Candidate]]] = {}
@@ -122,14 +109,19 @@ def _evaluate(
         elif system == "llm":
             results.append(_per_prompt("llm", pools, lambda p: S.llm_outputs(sources, p), score))
         elif system == "oracle":
-            timed("oracle", lambda: S.oracle_outputs(sources, originals, pools[0], references, score_form), note=f"best of {k}")
+            timed("oracle", lambda: S.oracle_outputs(sources, originals, pools[0], references, score_form),
+                  note=f"best of {k}")
         elif system == "vote":
             timed("vote", lambda: S.vote_outputs(sources, pools[0]), note="MBR")
         elif system in S.NEEDS_CORRECTOR and (engine is None or engine.corrector is None):
             results.append(SystemResult(system, [], note="no corrector"))
         elif system == "corrector":
             assert engine is not None
-            timed("corrector", lambda: _decided(engine, sources, [[] for _ in sources]), note="no candidates")
+            timed("corrector", lambda: _decided(engine, sources, [[] for _ in sources], rules=False),
+                  note="no candidates")
+        elif system == "lmcor-llm":  # the pool without Harper's fixes as candidates
+            assert engine is not None
+            results.append(_per_prompt("lmcor-llm", pools, lambda p: _decided(engine, sources, p, rules=False), score))
         elif system == "lmcor":
             assert engine is not None
             results.append(_per_prompt("lmcor", pools, lambda p: _decided(engine, sources, p), score))
@@ -137,8 +129,33 @@ def _evaluate(
         lines = hypotheses.read_text(encoding="utf-8").splitlines()
         if len(lines) < len(examples):
             raise UsageError(f"{hypotheses}: {len(lines)} lines for {len(examples)} sentences")
-        results.append(SystemResult(hypotheses.stem, [score_raw(lines[: len(examples)], originals, references, gold)]))
+        results.append(SystemResult(hypotheses.stem,
+                                    [score_raw(lines[: len(examples)], originals, references, dev.gold)]))
     return results
+
+
+class DevSet:
+    """A data set as the systems see it (natural text) and as it is scored (its own tokenisation)."""
+
+    def __init__(self, examples: list[Example]):
+        self.originals = [e.source for e in examples]
+        self.tokenized = is_tokenized(self.originals)
+        self.sources = [e.source for e in natural(examples)]
+        self.references = [e.references for e in examples]
+        self.gold = [e.gold_edits or [edits_from_reference(e.source, r) for r in e.references] for e in examples]
+
+    def score_form(self, i: int, output: str) -> str:
+        """What gets scored: the data's own tokenisation; an unchanged sentence is the source itself."""
+        if output == self.sources[i]:
+            return self.originals[i]
+        return tokenize(output) if self.tokenized else output
+
+    def score(self, outputs: list[str]) -> dict[str, float]:
+        scores = score_raw([self.score_form(i, o) for i, o in enumerate(outputs)], self.originals, self.references,
+                           self.gold)
+        scores["changed"] = round(100 * sum(o != s for o, s in zip(outputs, self.sources)) / max(len(self.sources), 1),
+                                  2)
+        return scores
 
 
 def score_raw(lines: list[str], originals: list[str], references: list[list[str]], gold) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -154,10 +171,11 @@ def _per_prompt(name: str, pools: dict[int, list[list[Candidate]]], make, score)
     return SystemResult(name, runs, seconds=time.perf_counter() - started)
 
 
-def _decided(engine: Engine, sources: list[str], pools: list[list[Candidate]]) -> list[str]:
-    """What lmcor fix would output for each sentence, given its pool."""
+def _decided(engine: Engine, sources: list[str], pools: list[list[Candidate]], rules: bool = True) -> list[str]:
+    """What lmcor fix would output for each sentence, given its pool (``rules=False``: without
+    Harper's fixes among the candidates)."""
     with project_rules.applied(engine.rules):
-        return [outcome.output for outcome in engine.decide(sources, pools)]
+        return [outcome.output for outcome in engine.decide_pooled(sources, pools, engine.pools(sources, pools, rules))]
 
 
 def _fluency(settings: Settings, spec: GeneratorSpec, cache: ResultCache | None) -> FluencyScorer | None:
@@ -165,7 +183,8 @@ def _fluency(settings: Settings, spec: GeneratorSpec, cache: ResultCache | None)
     return cached_fluency(spec, cache)
 
 
-def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache | None, env: Env) -> list[list[Candidate]]:
+def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache | None,
+           env: Env) -> list[list[Candidate]]:
     """K candidates per source for one prompt variant, from the cache where possible."""
     gen_id = generator_id(spec)
     keys = [cache_key("pool", gen_id, k, s) for s in sources]

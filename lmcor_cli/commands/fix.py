@@ -15,7 +15,16 @@ from pathlib import Path
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.engine_factory import build_engine
-from lmcor_cli.errors import EXIT_CHANGES, EXIT_INTERRUPTED, EXIT_MODEL, EXIT_OK, InputError, InternalError, LmcorError, UsageError
+from lmcor_cli.errors import (
+    EXIT_CHANGES,
+    EXIT_INTERRUPTED,
+    EXIT_MODEL,
+    EXIT_OK,
+    InputError,
+    InternalError,
+    LmcorError,
+    UsageError,
+)
 from lmcor_cli.options import REPORT_FORMATS, FixFormat
 from lmcor_cli.pipeline import Engine, Piece, Rewrite, fix_document
 from lmcor_cli.positions import located
@@ -89,7 +98,8 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
     for name in would_change:
         env.warn(f"would fix {name}")
     if engine.timings.failed:
-        env.error(f"{engine.timings.failed} sentence(s) could not be checked (generator failures) and were kept as they were")
+        env.error(f"{engine.timings.failed} sentence(s) could not be checked (generator failures) and were kept as "
+                  "they were")
         worst = max(worst, EXIT_MODEL)
     if options.check and would_change and worst == EXIT_OK:
         return EXIT_CHANGES

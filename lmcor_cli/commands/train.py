@@ -69,8 +69,9 @@ def run_synth(clean_files: list[Path], data: list[Path], pair_files: list[Path],
         from lmcor_cli.train.error_model import corruptor_from
 
         corruptor, model = corruptor_from(errors_from)
-        env.stderr.print(f"lmcor: error model from {len(errors_from)} M2 file(s): {len(model.confusions)} confusion sets, "
-                         f"{model.spelling_rate:.2%} misspelt and {model.inflection_rate:.2%} mis-inflected words", markup=False)
+        env.stderr.print(f"lmcor: error model from {len(errors_from)} M2 file(s): {len(model.confusions)} confusion "
+                         f"sets, {model.spelling_rate:.2%} misspelt and {model.inflection_rate:.2%} mis-inflected "
+                         "words", markup=False)
     started = time.perf_counter()
     with JobProgress(env, "synth", n) as progress:
         added = write_synth(clean, out, n, seed, pairs, on_progress=progress.advance, corruptor=corruptor,
@@ -94,7 +95,8 @@ def run_vocab(inputs: list[Path], out_prefix: Path, size: int, env: Env) -> int:
 
     started = time.perf_counter()
     model = train_vocab(texts(), out_prefix, size)
-    env.stderr.print(f"lmcor: vocabulary of {size} pieces → {model} ({time.perf_counter() - started:.0f} s)", markup=False)
+    env.stderr.print(f"lmcor: vocabulary of {size} pieces → {model} ({time.perf_counter() - started:.0f} s)",
+                     markup=False)
     return 0
 
 
@@ -107,14 +109,16 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path | None, out: Pa
 
     config = resumed_config(out, config)  # a resumed run keeps its own output format and limits
     if config.init and (spm_model or config.init_from or config.output_format != "text"):
-        raise UsageError("--init brings its own vocabulary and weights: no --vocab, --init-from or --output-format edits")
+        raise UsageError("--init brings its own vocabulary and weights: no --vocab, --init-from or --output-format "
+                         "edits")
     if not config.init and spm_model is None:
         raise UsageError("pass --vocab (a 'train vocab' model), or --init to start from a pretrained model")
 
     def log(message: str) -> None:
         env.stderr.print(f"lmcor: {message}", markup=False)
 
-    triples = [(True, *t) for path in real for t in real_pairs(path)] + [(False, *t) for path in synth for t in synth_pairs(path)]
+    triples = ([(True, *t) for path in real for t in real_pairs(path)]
+               + [(False, *t) for path in synth for t in synth_pairs(path)])
     if config.init:
         from lmcor_cli.correctors.input_format import PROMPT_END
         from lmcor_cli.train.decoder import encode_pair, fit_decoder, prepare_vocabulary
@@ -126,7 +130,8 @@ def run_fit(real: list[Path], synth: list[Path], spm_model: Path | None, out: Pa
                 yield " " + target
 
         vocab = prepare_vocabulary(config, out, texts, log)
-        train, dev = _split(triples, lambda source, model_input, target: encode_pair(vocab, model_input, target, config),
+        train, dev = _split(triples,
+                            lambda source, model_input, target: encode_pair(vocab, model_input, target, config),
                             bool(real), real_weight, config, env)
         summary = fit_decoder(train, dev, vocab, out, config, log=log)
     else:
@@ -172,8 +177,8 @@ def _split(triples, encode, have_real: bool, real_weight: int, config, env: Env)
         else:
             train.extend([encoded] * (real_weight if is_real else 1))
     if skipped:
-        env.stderr.print(f"lmcor: {skipped} triple(s) skipped: target longer than {config.max_target_tokens - 1} tokens",
-                         markup=False)
+        env.stderr.print(f"lmcor: {skipped} triple(s) skipped: target longer than "
+                         f"{config.max_target_tokens - 1} tokens", markup=False)
     if not dev and len(train) > 1:
         dev = train[-max(1, len(train) // 20) :]
         train = train[: -len(dev)]
@@ -182,14 +187,15 @@ def _split(triples, encode, have_real: bool, real_weight: int, config, env: Env)
     return train, dev
 
 
-def run_export(fit_dir: Path, spm_model: Path | None, out: Path, name: str, beam_size: int, card_file: Path | None, env: Env,
-               mode: str = "rewrite") -> int:
+def run_export(fit_dir: Path, spm_model: Path | None, out: Path, name: str, beam_size: int, card_file: Path | None,
+               env: Env, mode: str = "rewrite") -> int:
     """A decoder run (``fit --init``) carries its vocabulary; an encoder-decoder run needs ``spm_model``."""
     from lmcor_cli.train.export import export, export_decoder
 
     if not (fit_dir / "best").is_dir():
         raise UsageError(f"--fit {fit_dir}: no best weights there (run 'train fit' first)")
-    card = card_file.read_text(encoding="utf-8") if card_file else f"# {name}\n\nSee the lmcor README for how this corrector was trained.\n"
+    card = (card_file.read_text(encoding="utf-8") if card_file
+            else f"# {name}\n\nSee the lmcor README for how this corrector was trained.\n")
     if (fit_dir / "vocabulary.json").is_file():
         if spm_model is not None:
             raise UsageError(f"--fit {fit_dir} is a decoder run with its own vocabulary: no --vocab")
@@ -201,7 +207,8 @@ def run_export(fit_dir: Path, spm_model: Path | None, out: Path, name: str, beam
     return 0
 
 
-def run_ranker(real: list[Path], skip: int, limit: int | None, folder: Path, fluency: bool, settings: Settings, env: Env) -> int:
+def run_ranker(real: list[Path], skip: int, limit: int | None, folder: Path, fluency: bool, settings: Settings,
+               env: Env) -> int:
     """Score each held-out sentence's options with the corrector (and the generator's fluency),
     then fit the rank weights: one set without fluency, one with."""
     from lmcor_cli.candidates import Candidate
@@ -225,14 +232,16 @@ def run_ranker(real: list[Path], skip: int, limit: int | None, folder: Path, flu
             chunk = records[start : start + 256]
             sources = [r["source"] for r in chunk]
             pools = [corrector_pool(r["source"], [Candidate(**c) for c in r["candidates"]]) for r in chunk]
-            for record, (options, features) in zip(chunk, corrector.option_rows(sources, pools, lints=True, fluency=scorer)):
+            for record, (options, features) in zip(chunk, corrector.option_rows(sources, pools, lints=True,
+                                                                                fluency=scorer)):
                 rows.append(features)
                 gains.append([sentence_gleu(record["source"], o, record["references"]) for o in options])
             progress.advance(len(chunk))
     weights = fit_weights(rows, gains, [name for name in FEATURES if name != "lm"])
     fluency_weights = fit_weights(rows, gains, FEATURES) if scorer else None
     store_weights(folder, weights, fluency_weights)
-    env.stderr.print(f"lmcor: rank weights from {len(rows)} sentences → {folder / 'lmcor.json'}: {json.dumps(weights)}", markup=False)
+    env.stderr.print(f"lmcor: rank weights from {len(rows)} sentences → {folder / 'lmcor.json'}: {json.dumps(weights)}",
+                     markup=False)
     if fluency_weights:
         env.stderr.print(f"lmcor: with fluency: {json.dumps(fluency_weights)}", markup=False)
     return 0
@@ -246,5 +255,6 @@ def _fluency_scorer(settings: Settings) -> FluencyScorer:
     spec = generator_spec(settings, prompt_variant=0)
     scorer = cached_fluency(spec, ResultCache(cache_dir() / "results.sqlite3"))
     if scorer is None:
-        raise UsageError(f"generator {settings.generator} cannot score fluency (servers and plugins cannot); use --no-fluency")
+        raise UsageError(f"generator {settings.generator} cannot score fluency (servers and plugins cannot); use "
+                         "--no-fluency")
     return scorer

@@ -58,3 +58,61 @@ def run_export_tagger(run: Path, out: Path, name: str, card: Path | None, env: E
     size = sum(f.stat().st_size for f in out.iterdir()) / 1e6
     env.stderr.print(f"lmcor: exported {name} → {out} ({size:.1f} MB)", markup=False)
     return 0
+
+
+def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float], max_changed: float,
+                    k: int, settings, env: Env) -> int:  # type: ignore[no-untyped-def]
+    """Choose the edit corrector's ``min_confidence``: the best mean of GLEU and F0.5 on ``data``
+    among the values that change at most ``max_changed`` % of the ``clean`` sentences (whose
+    references are the sentences themselves).  Pools come from the result cache (or the
+    generator), built once; each value re-decides them through the Engine, guards included."""
+    from dataclasses import replace
+
+    from lmcor_cli import project_rules
+    from lmcor_cli.cache import ResultCache
+    from lmcor_cli.commands.eval import DevSet, _pools
+    from lmcor_cli.correctors.edit_tagger import EditCorrector
+    from lmcor_cli.correctors.schema import META_FILE
+    from lmcor_cli.data import load_dataset
+    from lmcor_cli.engine_factory import build_engine, generator_spec, resolve_device
+    from lmcor_cli.models import cache_dir
+    from lmcor_cli.textio import atomic_writer
+    from lmcor_cli.train.export import refresh_checksums
+
+    engine = build_engine(replace(settings, cache=False, min_confidence=None), env)
+    corrector = engine.corrector
+    if not isinstance(corrector, EditCorrector):
+        raise UsageError("tune-tagger needs an edit corrector (--corrector FOLDER)")
+    spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
+    cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
+    sets = []
+    for path in [*data, *clean]:
+        dev = DevSet(load_dataset(path))
+        raw = _pools(dev.sources, spec, k, cache, env)
+        with project_rules.applied(engine.rules):
+            sets.append((path, dev, raw, engine.pools(dev.sources, raw)))
+    base = corrector.meta
+    rows = []
+    for value in confidences:
+        corrector.meta = replace(base, min_confidence=value)
+        row: dict[str, object] = {"min_confidence": value}
+        with project_rules.applied(engine.rules):
+            for path, dev, raw, pools in sets:
+                outputs = [o.output for o in engine.decide_pooled(dev.sources, raw, pools)]
+                scores = dev.score(outputs)
+                row[path.stem] = scores
+        fit = [s for p, s in row.items() if p != "min_confidence" and Path(str(p)) not in clean]
+        row["objective"] = sum((s["gleu"] if s["gleu"] else 0) + s["f0.5"] for s in fit) / max(2 * len(data), 1)  # type: ignore[index]
+        row["clean_changed"] = max((row[p.stem]["changed"] for p in clean), default=0.0)  # type: ignore[index]
+        rows.append(row)
+        env.stderr.print(f"lmcor: min_confidence {value}: {json.dumps(row)}", markup=False)
+    allowed = [r for r in rows if r["clean_changed"] <= max_changed] or rows[-1:]
+    best = max(allowed, key=lambda r: r["objective"])  # type: ignore[arg-type,return-value]
+    meta = replace(base, min_confidence=float(best["min_confidence"]))  # type: ignore[arg-type]
+    with atomic_writer(corrector.info.path / META_FILE) as out:
+        out.write(json.dumps(meta.to_json(), indent=2).encode())
+    refresh_checksums(corrector.info.path)
+    env.stderr.print(f"lmcor: chose min_confidence {meta.min_confidence} → {corrector.info.path / META_FILE}",
+                     markup=False)
+    print(json.dumps({"chosen": meta.min_confidence, "grid": rows}))
+    return 0

@@ -14,13 +14,15 @@ from lmcor_cli.correctors.schema import CorrectorInfo, CorrectorMeta, inspect_co
 __all__ = ["Correction", "Corrector", "CorrectorInfo", "CorrectorMeta", "Edit", "inspect_corrector", "open_corrector"]
 
 
-def _sentence(info: CorrectorInfo, device: str, threads: int, beam_size: int | None, **knobs: float | None) -> Corrector:
+def _sentence(info: CorrectorInfo, device: str, threads: int, beam_size: int | None,
+              **knobs: float | None) -> Corrector:
     from lmcor_cli.correctors.sentence import SentenceCorrector
 
     return SentenceCorrector(info, device=device, threads=threads, beam_size=beam_size)
 
 
-def _edit_tagger(info: CorrectorInfo, device: str, threads: int, beam_size: int | None, **knobs: float | None) -> Corrector:
+def _edit_tagger(info: CorrectorInfo, device: str, threads: int, beam_size: int | None,
+                 **knobs: float | None) -> Corrector:
     from lmcor_cli.correctors.edit_tagger import EditCorrector
 
     return EditCorrector(info, device=device, threads=threads, **knobs)

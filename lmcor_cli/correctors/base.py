@@ -40,7 +40,8 @@ class Correction:
         """A whole-sentence corrector's answer as edits: the word-level differences."""
         if output == source:
             return cls(source)
-        return cls(source, [Edit(e.start, e.end, e.replacement, origin=origin) for _, _, e in diff_edits(source, output)])
+        return cls(source,
+                   [Edit(e.start, e.end, e.replacement, origin=origin) for _, _, e in diff_edits(source, output)])
 
 
 class Corrector(Protocol):

@@ -89,9 +89,11 @@ class EditCorrector:
     def edits(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[Edit]]:
         """One pass: each sentence's edits, non-overlapping, the most confident first."""
         assert self._vocab is not None and self._encoder is not None
-        inputs = [build_input(s, pool, self._vocab.encode, self._vocab.bos, MAX_PIECES) for s, pool in zip(sources, pools)]
+        inputs = [build_input(s, pool, self._vocab.encode, self._vocab.bos, MAX_PIECES)
+                  for s, pool in zip(sources, pools)]
         probabilities = self._tag_probabilities([m.pieces for m in inputs], [m.slot_positions for m in inputs])
-        return [self._choose(source, model_input, probs) for source, model_input, probs in zip(sources, inputs, probabilities)]
+        return [self._choose(source, model_input, probs)
+                for source, model_input, probs in zip(sources, inputs, probabilities)]
 
     def _tag_probabilities(self, pieces: list[list[str]], positions: list[list[int]]) -> list[np.ndarray]:
         assert self._encoder is not None and self._weight is not None
@@ -132,7 +134,8 @@ class EditCorrector:
             if edit is None:
                 continue
             in_pool = tag in TAKES or any(edit == p for p in model_input.proposals[slot])
-            candidates.append(Edit(edit.start, edit.end, edit.replacement, confidence, "pool" if in_pool else "corrector", tag))
+            candidates.append(Edit(edit.start, edit.end, edit.replacement, confidence,
+                                   "pool" if in_pool else "corrector", tag))
         for edit in sorted(candidates, key=lambda e: -(e.confidence or 0.0)):
             if not any(overlaps(edit.char_edit, other.char_edit) for other in chosen):
                 chosen.append(edit)

@@ -70,7 +70,8 @@ def build_input(source: str, pool: Sequence[Candidate], encode: Callable[[str], 
     Proposals are dropped (the best supported kept) when the input would pass ``max_pieces``."""
     words = split_words(source)
     slots = pool_proposals(source, words, pool) if pool else [[] for _ in range(len(words) + 1)]
-    word_pieces = [encode((" " if i and word.start > words[i - 1].end else "") + word.text) for i, word in enumerate(words)]
+    word_pieces = [encode((" " if i and word.start > words[i - 1].end else "") + word.text)
+                   for i, word in enumerate(words)]
     budget = max_pieces - 1 - sum(len(p) for p in word_pieces)
     marked: list[list[Proposal]] = []
     marker_pieces: dict[int, list[str]] = {}

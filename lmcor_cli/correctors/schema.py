@@ -62,7 +62,8 @@ class CorrectorMeta:
         for name, value, allowed in (("architecture", self.architecture, ARCHITECTURES), ("mode", self.mode, MODES),
                                      ("output format", self.output_format, OUTPUT_FORMATS)):
             if value not in allowed:
-                raise ModelError(f"corrector {folder}: unknown {name} {value!r} (this lmcor knows {', '.join(allowed)})")
+                raise ModelError(f"corrector {folder}: unknown {name} {value!r} "
+                                 f"(this lmcor knows {', '.join(allowed)})")
         for table in (self.rank_weights, self.fluency_weights):
             if table is None:
                 continue

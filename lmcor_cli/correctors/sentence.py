@@ -80,7 +80,8 @@ class SentenceCorrector:
                 fluency: FluencyScorer | None = None) -> list[Correction]:
         """One correction per source; ``fluency`` (the generator's scorer, if it has one) lets
         rank mode use its fluency weights."""
-        return [Correction.between(source, output) for source, output in zip(sources, self.sentences(sources, pools, fluency))]
+        return [Correction.between(source, output)
+                for source, output in zip(sources, self.sentences(sources, pools, fluency))]
 
     def sentences(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]],
                   fluency: FluencyScorer | None = None) -> list[str]:
@@ -126,7 +127,8 @@ class SentenceCorrector:
 
     def rank_weights(self, fluency: FluencyScorer | None) -> dict[str, float]:
         """The fluency weight set when the generator can score and the folder has one."""
-        return self.meta.fluency_weights if fluency is not None and self.meta.fluency_weights else self.meta.rank_weights
+        return (self.meta.fluency_weights if fluency is not None and self.meta.fluency_weights
+                else self.meta.rank_weights)
 
     def _rank(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]],
               fluency: FluencyScorer | None) -> list[str]:
@@ -142,8 +144,9 @@ class SentenceCorrector:
             outputs[i] = options[best_option(features, weights)]
         return outputs
 
-    def option_rows(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]], batch: list[list[str]] | None = None,
-                    lints: bool | None = None, fluency: FluencyScorer | None = None) -> list[tuple[list[str], list[dict[str, float]]]]:
+    def option_rows(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]],
+                    batch: list[list[str]] | None = None, lints: bool | None = None,
+                    fluency: FluencyScorer | None = None) -> list[tuple[list[str], list[dict[str, float]]]]:
         """Each sentence's options and their features (``lmcor train ranker`` learns from these).
         Harper's lint counts cost a third of the time: by default only when the weights use them.
         With ``fluency``, the generator scores every distinct option once."""
@@ -184,13 +187,15 @@ class SentenceCorrector:
             results = self._model.score_batch(inputs, targets, max_batch_size=1024, batch_type="tokens")
             return [list(r.log_probs) for r in results]
 
-    def _answer_log_probs(self, prompts: list[list[str]], options: list[list[str]], limit: int | None) -> list[list[float]]:
+    def _answer_log_probs(self, prompts: list[list[str]], options: list[list[str]],
+                          limit: int | None) -> list[list[float]]:
         """A decoder corrector scores prompt + option and keeps the option's part.  CTranslate2
         4.8.5's Generator.score_batch failed (seen with that release) on a batch of unequal lengths for Gemma 3's shape
         ("Length mask has size ..."), so each batch of similar lengths is padded to its longest
         row: a causal model's scores of the real tokens do not see the padding after them."""
         assert self._vocab is not None
-        rows = [(prompt, decoder_answer(self._vocab, text, limit)) for prompt, texts in zip(prompts, options) for text in texts]
+        rows = [(prompt, decoder_answer(self._vocab, text, limit))
+                for prompt, texts in zip(prompts, options) for text in texts]
         lengths = [len(prompt) + len(answer) for prompt, answer in rows]
         chunks: list[list[int]] = [[]]
         for i in sorted(range(len(rows)), key=lengths.__getitem__):
@@ -208,7 +213,8 @@ class SentenceCorrector:
 
     def _encode_inputs(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[str]]:
         if self._vocab is not None:
-            return [decoder_prompt(self._vocab, format_input(s, pool), self.meta.max_input_tokens) for s, pool in zip(sources, pools)]
+            return [decoder_prompt(self._vocab, format_input(s, pool), self.meta.max_input_tokens)
+                    for s, pool in zip(sources, pools)]
         eos = ["</s>"] if self.meta.source_eos else []
         keep = (self.meta.max_input_tokens - len(eos)) if self.meta.max_input_tokens else None
         # Cut as in training: the source comes first, so only trailing candidates are lost.

@@ -99,6 +99,7 @@ def diff_edits(source: str, target: str, source_words: Sequence[Word] | None = N
             edit = CharEdit(src[i1 - 1].end, src[i1 - 1].end, target[tgt[j1 - 1].end : tgt[j2 - 1].end])
         else:  # insert before the first word
             start = src[0].start if src else len(source)
-            edit = CharEdit(start, start, target[tgt[0].start : tgt[j2].start] if j2 < len(tgt) else target[tgt[0].start :])
+            edit = CharEdit(start, start,
+                            target[tgt[0].start : tgt[j2].start] if j2 < len(tgt) else target[tgt[0].start :])
         result.append((i1, i2, edit))
     return result

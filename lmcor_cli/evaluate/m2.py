@@ -98,7 +98,8 @@ def _merge(a: LatticeEdit, b: LatticeEdit) -> LatticeEdit:
     return LatticeEdit(kind, a.start, b.end, original, correction, a.unchanged + b.unchanged)
 
 
-def edit_lattice(src: list[str], hyp: list[str]) -> tuple[dict[tuple[Vertex, Vertex], LatticeEdit], dict[tuple[Vertex, Vertex], int]]:
+def edit_lattice(src: list[str],
+                 hyp: list[str]) -> tuple[dict[tuple[Vertex, Vertex], LatticeEdit], dict[tuple[Vertex, Vertex], int]]:
     """The alignment lattice with merged (transitive) edits and their lengths in steps."""
     edges = _alignment_edges(src, hyp, 1)
     for key, edit in _alignment_edges(src, hyp, 2).items():

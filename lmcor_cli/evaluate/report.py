@@ -59,7 +59,8 @@ def print_table(console, dataset: str, n: int, results: list[SystemResult]) -> N
             value = record[metric]
             spread = std.get(metric) if isinstance(std, dict) else None
             cells.append("—" if value is None else f"{value:.2f}" + (f" ± {spread:.2f}" if spread is not None else ""))
-        table.add_row(result.system + (f" ({result.note})" if result.note else ""), *cells, str(len(result.runs)), f"{result.seconds:.1f}")
+        table.add_row(result.system + (f" ({result.note})" if result.note else ""), *cells, str(len(result.runs)),
+                      f"{result.seconds:.1f}")
     console.print(table)
 
 

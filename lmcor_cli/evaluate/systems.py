@@ -10,9 +10,10 @@ from lmcor_cli.candidates import Candidate
 from lmcor_cli.evaluate.gleu import gleu_from_stats, sentence_stats
 from lmcor_cli.pool import clean_pool, greedy_choice
 
-ALL_SYSTEMS = ("identity", "harper", "llm", "oracle", "vote", "corrector", "lmcor")
-NEEDS_POOLS = {"llm", "oracle", "vote", "lmcor"}
-NEEDS_CORRECTOR = {"corrector", "lmcor"}
+ALL_SYSTEMS = ("identity", "harper", "llm", "oracle", "vote", "corrector", "lmcor-llm", "lmcor")
+DEFAULT_SYSTEMS = tuple(s for s in ALL_SYSTEMS if s != "lmcor-llm")  # lmcor-llm: an ablation, on request
+NEEDS_POOLS = {"llm", "oracle", "vote", "lmcor-llm", "lmcor"}
+NEEDS_CORRECTOR = {"corrector", "lmcor-llm", "lmcor"}
 
 
 def sentence_gleu(source: str, hypothesis: str, references: Sequence[str]) -> float:
@@ -47,6 +48,7 @@ def vote_outputs(sources: Sequence[str], pools: Sequence[list[Candidate]]) -> li
             outputs.append(source)
             continue
         def support(option: str) -> float:
-            return sum(difflib.SequenceMatcher(None, option.split(), other.split(), autojunk=False).ratio() for other in texts)
+            return sum(difflib.SequenceMatcher(None, option.split(), other.split(), autojunk=False).ratio()
+                       for other in texts)
         outputs.append(max((t for t in texts if t in sane), key=support))
     return outputs

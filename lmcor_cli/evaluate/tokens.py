@@ -28,7 +28,8 @@ def is_tokenized(sentences: list[str]) -> bool:
 
 def detokenize(text: str) -> str:
     text = _CONTRACTION.sub(r"\1", text)
-    text = re.sub(r"(?i)\b(ca|wo|do|does|did|is|are|was|were|have|has|had|could|would|should|must|need) n't\b", r"\1n't", text)
+    text = re.sub(r"(?i)\b(ca|wo|do|does|did|is|are|was|were|have|has|had|could|would|should|must|need) n't\b",
+                  r"\1n't", text)
     text = _attach_quotes(text)
     text = _BEFORE.sub(r"\1", text)
     text = _BEFORE.sub(r"\1", text)

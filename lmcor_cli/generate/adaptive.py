@@ -31,7 +31,8 @@ class AdaptiveSampling:
         if k <= 1:
             return self.inner.candidates(sentences, k)
         pools = [list(pool) for pool in self.inner.candidates(sentences, 1)]
-        todo = [i for i, (sentence, pool) in enumerate(zip(sentences, pools)) if pool and needs_samples(sentence, pool[0])]
+        todo = [i for i, (sentence, pool) in enumerate(zip(sentences, pools))
+                if pool and needs_samples(sentence, pool[0])]
         if todo:
             subset = [sentences[i] for i in todo]
             samples = getattr(self.inner, "samples", None)

@@ -126,6 +126,7 @@ def generator_id(spec: GeneratorSpec) -> str:
     from lmcor_cli.models import gguf_id
 
     # An in-process model's samples also depend on how lmcor draws them (``llamacpp.draw``).
-    model = spec.name if spec.name.startswith(PLUGIN_PREFIX) or is_server(spec.name) else f"{gguf_id(spec.name)}|draw=cdf"
+    model = (spec.name if spec.name.startswith(PLUGIN_PREFIX) or is_server(spec.name)
+             else f"{gguf_id(spec.name)}|draw=cdf")
     return (f"{model}|{spec.prompt.id}|t={spec.temperature}" + ("|rules-first" if spec.reads_rules_fixes else "")
             + ("|adaptive" if spec.samples_adaptively else ""))

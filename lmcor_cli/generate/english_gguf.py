@@ -115,7 +115,8 @@ def gguf_vocabulary(reader) -> tuple[list[str], list[float], list[int]]:  # type
         return [field.parts[i] for i in field.data]
 
     tokens = [bytes(p).decode("utf-8") for p in array("tokenizer.ggml.tokens")]
-    return tokens, [float(p[0]) for p in array("tokenizer.ggml.scores")], [int(p[0]) for p in array("tokenizer.ggml.token_type")]
+    return (tokens, [float(p[0]) for p in array("tokenizer.ggml.scores")],
+            [int(p[0]) for p in array("tokenizer.ggml.token_type")])
 
 
 def write_pruned(source: Path, out: Path, texts: Iterable[str]) -> int:
@@ -160,7 +161,8 @@ def english_gguf(source: Path, folder: Path, notice: Callable[[str], None] = lam
     """The pruned copy of ``source`` in ``folder``, built on first use (atomically: a killed
     build leaves no file that a later run would trust)."""
     stat = source.stat()
-    key = hashlib.sha256(f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{PIECE_LIST_VERSION}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(
+        f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{PIECE_LIST_VERSION}".encode()).hexdigest()[:12]
     target = folder / f"{source.stem}.en{PIECE_LIST_VERSION}-{key}.gguf"
     if target.is_file():
         return target

@@ -338,7 +338,8 @@ class Session:
                         rows[index] = row, peak + float(np.log(np.exp(row - peak).sum()))
                 for path in trie.paths:
                     tokens = [trie.entries[index][0] for index in path]
-                    scores.append(sum((float(rows[index][0][token]) - rows[index][1] for index, token in zip(path, tokens[1:])), 0.0))
+                    scores.append(sum((float(rows[index][0][token]) - rows[index][1]
+                                       for index, token in zip(path, tokens[1:])), 0.0))
             finally:
                 for seq_id in range(1, len(trie.paths) + 1):
                     llama.llama_memory_seq_rm(self.memory, seq_id, -1, -1)
@@ -360,7 +361,8 @@ class Session:
             sequence.done = True
 
     def _next_token(self, sequence: _Sequence, temperature: float) -> int:
-        row = np.ctypeslib.as_array(self.llama.llama_get_logits_ith(self.ctx, sequence.logits_index), shape=(self.n_vocab,))
+        row = np.ctypeslib.as_array(self.llama.llama_get_logits_ith(self.ctx, sequence.logits_index),
+                                    shape=(self.n_vocab,))
         if sequence.rng is None:
             return int(row.argmax())
         return draw(row, temperature, sequence.rng.random(), self._weights)

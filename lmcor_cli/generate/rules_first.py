@@ -3,8 +3,9 @@
 A small LLM asked to fix a sentence full of misspellings spends itself on them, and does
 it badly; Harper fixes spelling well and cheaply.  Given Harper's fix (with the most
 common spelling suggestions), Gemma 3 270M's greedy output scores 45.05 ± 0.10 GLEU on JFLEG
-dev against 40.21 ± 0.15 on the raw sentence (3 prompts; the shipped corrector's model card).  Candidates stay rewrites of the *user's* sentence:
-the guard and the corrector still compare them with the original.
+dev against 40.21 ± 0.15 on the raw sentence (3 prompts; the shipped corrector's model card).
+Candidates stay rewrites of the *user's* sentence: the guard and the corrector still compare
+them with the original.
 """
 
 from __future__ import annotations

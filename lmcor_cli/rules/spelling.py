@@ -54,4 +54,5 @@ def best_suggestion(word: str, suggestions: Sequence[str]) -> int:
         return 0
     lowered = word.lower()
     return min(range(len(suggestions)),
-               key=lambda i: (edit_distance(lowered, suggestions[i].lower()), -counts.get(suggestions[i].lower(), 0), i))
+               key=lambda i: (edit_distance(lowered, suggestions[i].lower()), -counts.get(suggestions[i].lower(), 0),
+                              i))

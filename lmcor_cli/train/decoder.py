@@ -41,7 +41,8 @@ def prepare_vocabulary(config: FitConfig, out: Path, texts: Callable[[], Iterabl
     return vocab
 
 
-def encode_pair(vocab: PrunedVocabulary, model_input: str, target: str, config: FitConfig) -> tuple[list[int], list[int]] | None:
+def encode_pair(vocab: PrunedVocabulary, model_input: str, target: str,
+                config: FitConfig) -> tuple[list[int], list[int]] | None:
     """(prompt ids, target ids), or None for a target over the limit (cutting it would teach early stops)."""
     from lmcor_cli.correctors.input_format import decoder_answer, decoder_prompt
 
@@ -59,7 +60,8 @@ def fit_decoder(train: Pairs, dev: Pairs, vocab: PrunedVocabulary, out: Path, co
 
     torch.manual_seed(config.seed)
     if (out / "checkpoint.pt").exists():
-        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(out / "base"))  # the checkpoint has the weights
+        # the checkpoint has the weights
+        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(out / "base"))
     else:
         model = _pruned_model(vocab, out, config, log)
         model.config.save_pretrained(out / "base")

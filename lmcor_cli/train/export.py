@@ -96,7 +96,8 @@ def _converter_settings(config) -> None:  # type: ignore[no-untyped-def]
     """Refuse what CTranslate2's Gemma 3 layout cannot express; spell out the RoPE bases."""
     if config.model_type != "gemma3_text":
         return
-    if config.query_pre_attn_scalar != config.head_dim or config.final_logit_softcapping or config.attn_logit_softcapping:
+    if (config.query_pre_attn_scalar != config.head_dim or config.final_logit_softcapping
+            or config.attn_logit_softcapping):
         raise ValueError("this Gemma 3 variant (query scaling or soft-capping) is not what CTranslate2 converts")
     rope = config.rope_parameters or {}
     for kind, attribute in (("full_attention", "rope_theta"), ("sliding_attention", "rope_local_base_freq")):
@@ -123,6 +124,17 @@ def _finish(staging: Path, out: Path, meta: dict, card: str, pieces: list[str]) 
 def checksums(folder: Path, names: list[str]) -> str:
     """The ``SHA256SUMS`` text for the named files of a corrector folder."""
     return "".join(f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}\n" for name in names)
+
+
+def refresh_checksums(folder: Path) -> None:
+    """Rewrite ``SHA256SUMS`` (atomically) for the files it lists, after one of them changed."""
+    from lmcor_cli.textio import atomic_writer
+
+    sums = folder / "SHA256SUMS"
+    if sums.is_file():
+        names = [line.split("  ", 1)[1] for line in sums.read_text().splitlines() if "  " in line]
+        with atomic_writer(sums) as out:
+            out.write(checksums(folder, names).encode())
 
 
 def _drop_null_settings(config_file: Path) -> None:

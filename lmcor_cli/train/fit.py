@@ -36,7 +36,8 @@ class FitConfig:
     seed: int = 0
     bf16: bool | None = None  # None: only where the device has native bf16 (loop.bf16_choice)
     device: str = "cpu"
-    output_format: str = "text"  # "text": the corrected sentence; "edits": an edit script (lmcor_cli/correctors/edit_script.py)
+    # "text": the corrected sentence; "edits": an edit script (lmcor_cli/correctors/edit_script.py)
+    output_format: str = "text"
     init_from: str = ""  # a fresh run starts from this run folder's best weights (same architecture)
     # A decoder-only corrector started from a pretrained causal LM (decoder.py) instead:
     init: str = ""  # a GGUF file or a Hugging Face folder; "" trains the encoder-decoder from scratch
@@ -109,7 +110,8 @@ def _tensors(pairs, indices, device):  # type: ignore[no-untyped-def]
     for row, (s, t) in enumerate(zip(sources, targets)):
         input_ids[row, : len(s)] = torch.tensor(s)
         labels[row, : len(t)] = torch.tensor(t)
-    return {"input_ids": input_ids.to(device), "attention_mask": (input_ids != 0).to(device), "labels": labels.to(device)}
+    return {"input_ids": input_ids.to(device), "attention_mask": (input_ids != 0).to(device),
+            "labels": labels.to(device)}
 
 
 def fit(

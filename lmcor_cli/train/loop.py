@@ -140,8 +140,9 @@ def train_loop(trainee: Trainee, train: Pairs, dev: Pairs, out: Path, config: An
 
     def save() -> None:
         temp = checkpoint.with_suffix(".tmp")
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "state": state, "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, temp)
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), "state": state, "rng": rng.getstate(),
+                    "torch_rng": torch.get_rng_state()}, temp)
         os.replace(temp, checkpoint)
 
     def save_best() -> None:

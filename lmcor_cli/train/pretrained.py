@@ -104,7 +104,8 @@ def kept_pieces(spm_model: Path, texts: Iterable[str], size: int, fill: Iterable
     always = {processor.id_to_piece(i) for i in specials if i >= 0} | set(BYTE_PIECES)
     missing = [p for p in BYTE_PIECES if processor.piece_to_id(p) == processor.unk_id()]
     if missing:
-        raise UsageError(f"the model's vocabulary has no byte pieces (e.g. {sorted(missing)[0]}): it cannot be pruned losslessly")
+        raise UsageError(f"the model's vocabulary has no byte pieces (e.g. {sorted(missing)[0]}): it cannot be "
+                         "pruned losslessly")
     if size < len(always):
         raise UsageError(f"--kept-pieces {size}: at least {len(always)} (the byte pieces and specials)")
     counts: Counter[str] = Counter()
@@ -171,7 +172,8 @@ def shrink(model, kept_ids: Sequence[int], layers: Sequence[int]):  # type: igno
     if getattr(config, "layer_types", None):
         config.layer_types = [config.layer_types[i] for i in layers]
     config.num_hidden_layers = len(layers)
-    if hasattr(config, "quantization_config"):  # the GGUF's, not true of these weights (and CTranslate2 would refuse it)
+    # the GGUF's, not true of these weights (and CTranslate2 would refuse it)
+    if hasattr(config, "quantization_config"):
         del config.quantization_config
     rows = torch.tensor(list(kept_ids))
     renumber = {old: new for new, old in enumerate(layers)}
@@ -189,5 +191,6 @@ def shrink(model, kept_ids: Sequence[int], layers: Sequence[int]):  # type: igno
     result = small.load_state_dict(state, strict=False)
     missing = set(result.missing_keys) - ({"lm_head.weight"} if config.tie_word_embeddings else set())
     if missing or result.unexpected_keys:
-        raise ValueError(f"shrink: weights do not fit the smaller model ({sorted(missing)[:3]}, {result.unexpected_keys[:3]})")
+        raise ValueError(f"shrink: weights do not fit the smaller model ({sorted(missing)[:3]}, "
+                         f"{result.unexpected_keys[:3]})")
     return small

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lmcor_cli.rank_features import FEATURES
 from lmcor_cli.textio import atomic_writer
-from lmcor_cli.train.export import checksums
+from lmcor_cli.train.export import refresh_checksums
 
 L2 = 1e-3
 STEPS = 800
@@ -61,8 +61,4 @@ def store_weights(folder: Path, weights: dict[str, float], fluency_weights: dict
         meta["fluency_weights"] = fluency_weights
     with atomic_writer(folder / "lmcor.json") as out:
         out.write(json.dumps(meta, indent=2).encode())
-    sums = folder / "SHA256SUMS"
-    if sums.is_file():
-        names = [line.split("  ", 1)[1] for line in sums.read_text().splitlines() if "  " in line]
-        with atomic_writer(sums) as out:
-            out.write(checksums(folder, names).encode())
+    refresh_checksums(folder)

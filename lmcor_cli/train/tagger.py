@@ -108,7 +108,8 @@ def prepare(triples: list[Triple], spm_model: Path, config: TaggerConfig, out: P
     return kept, tags
 
 
-def encode_triple(triple: Triple, vocab: PrunedVocabulary, tags: TagVocabulary, max_pieces: int) -> tuple[list[int], list[int]]:
+def encode_triple(triple: Triple, vocab: PrunedVocabulary, tags: TagVocabulary,
+                  max_pieces: int) -> tuple[list[int], list[int]]:
     """(input ids, slot positions then tag ids): what the loop's pairs hold for a tagger."""
     source, target, pool = triple
     model_input = build_input(source, pool, vocab.encode, vocab.bos, max_pieces)
@@ -131,7 +132,8 @@ def build_model(init: Path, kept: list[str], spm_model: Path, layers: int, n_tag
     trunk = small.model
     config = trunk.config
     embedding = trunk.embed_tokens.weight.data
-    extra = embedding.mean(0, keepdim=True) + 0.02 * embedding.std() * torch.randn(len(kept) - len(real), embedding.shape[1])
+    extra = embedding.mean(0, keepdim=True) + 0.02 * embedding.std() * torch.randn(len(kept) - len(real),
+                                                                                   embedding.shape[1])
     trunk.embed_tokens.weight = torch.nn.Parameter(torch.cat([embedding, extra]))
     trunk.embed_tokens.num_embeddings = len(kept)
     config.vocab_size = len(kept)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from lmcor_cli.correctors.schema import CorrectorMeta
+from lmcor_cli.train.export import checksums
 
 
 def encoder_spec(trunk, vocabulary: list[str]):  # type: ignore[no-untyped-def]
@@ -82,6 +83,8 @@ def export_tagger(model, vocabulary: list[str], tags: list[str], spm_model: Path
     meta.write(staging)
     if card is not None:
         shutil.copy(card, staging / "MODEL_CARD.md")
+    names = sorted(p.name for p in staging.iterdir() if p.is_file())
+    (staging / "SHA256SUMS").write_text(checksums(staging, names), encoding="utf-8")
     if out.exists():
         old = out.with_name(out.name + ".old")
         if old.exists():
