@@ -514,6 +514,9 @@ def train_tagger(
     limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N triples.")] = None,
     bf16: Annotated[Optional[bool], typer.Option(
         "--bf16/--no-bf16", help="Default: bf16 only where the CPU has it natively.", show_default=False)] = None,
+    pool_dropout: Annotated[float, typer.Option(
+        "--pool-dropout", min=0.0, max=1.0,
+        help="Share of triples trained without their candidate pool.")] = 0.4,
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> None:
     """Train the edit corrector: a pretrained trunk's first layers, bidirectional, and a tag head."""
@@ -521,6 +524,7 @@ def train_tagger(
     from lmcor_cli.train.tagger import TaggerConfig
 
     config = TaggerConfig(init=init, layers=layers, kept_pieces=kept_pieces, word_tags=word_tags, batch_size=batch_size,
+                          pool_dropout=pool_dropout,
                           lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, bf16=bf16,
                           seed=seed)
     raise typer.Exit(run_fit_tagger(triples, out, limit, config, Env()))

@@ -168,7 +168,9 @@ def test_json_schema(tmp_path):
     assert len(records) == 1
     record = records[0]
     assert set(record) == {"file", "byte_start", "byte_end", "source", "replacement", "output", "candidates", "system",
-                           "seconds"}
+                           "seconds", "edits"}
+    assert record["edits"] == [{"start": 5, "end": 8, "original": "are", "replacement": "is", "confidence": None,
+                                "origin": "greedy", "tag": None}]
     raw = content.encode()
     assert raw[record["byte_start"] : record["byte_end"]] == b"This are wrong."
     assert record["output"] == "This is wrong." and record["system"] == "greedy"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
+from lmcor_cli.correctors import Correction, Edit
 from lmcor_cli.engine_factory import build_engine
 from lmcor_cli.errors import (
     EXIT_CHANGES,
@@ -26,7 +27,7 @@ from lmcor_cli.errors import (
     UsageError,
 )
 from lmcor_cli.options import REPORT_FORMATS, FixFormat
-from lmcor_cli.pipeline import Engine, Piece, Rewrite, fix_document
+from lmcor_cli.pipeline import Engine, Outcome, Piece, Rewrite, fix_document
 from lmcor_cli.positions import located
 from lmcor_cli.report_formats import SarifLog, github_annotation
 from lmcor_cli.segment import syntax_for
@@ -231,6 +232,20 @@ def _stream_json(pieces: Iterator[Piece], name: str) -> bool:
     return changed
 
 
+def _edits(outcome: Outcome) -> list[Edit]:
+    """The outcome's edits; a cached result keeps only its text, so its edits are recovered
+    (without confidence) from the difference."""
+    return outcome.edits or Correction.between(outcome.source, outcome.output, origin="cache").edits
+
+
+def _edit_json(text: str, edit: Edit) -> dict[str, object]:
+    """One change, by character offsets in the sentence (``source``'s text as lmcor read it)."""
+    edit = edit.trimmed(text)
+    confidence = None if edit.confidence is None else round(edit.confidence, 4)
+    return {"start": edit.start, "end": edit.end, "original": text[edit.start : edit.end],
+            "replacement": edit.replacement, "confidence": confidence, "origin": edit.origin, "tag": edit.tag or None}
+
+
 def _emit_json(rewrites: list[Rewrite], name: str) -> None:
     for rewrite in rewrites:
         outcome = rewrite.outcome
@@ -244,6 +259,7 @@ def _emit_json(rewrites: list[Rewrite], name: str) -> None:
             "candidates": [c.to_json() for c in outcome.candidates],
             "system": outcome.system,
             "seconds": round(outcome.seconds, 4),
+            "edits": [_edit_json(outcome.source, edit) for edit in _edits(outcome)],
         }
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()

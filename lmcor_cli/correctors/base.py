@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from lmcor_cli.candidates import Candidate, FluencyScorer
@@ -24,6 +24,16 @@ class Edit:
     @property
     def char_edit(self) -> CharEdit:
         return CharEdit(self.start, self.end, self.replacement)
+
+    def trimmed(self, text: str) -> Edit:
+        """The same change without the spacing both sides share ("␣are" → "␣is" is "are" → "is"):
+        what a reader should see highlighted."""
+        start, end, new = self.start, self.end, self.replacement
+        while start < end and new and text[start] == new[0] and text[start].isspace():
+            start, new = start + 1, new[1:]
+        while start < end and new and text[end - 1] == new[-1] and text[end - 1].isspace():
+            end, new = end - 1, new[:-1]
+        return replace(self, start=start, end=end, replacement=new)
 
 
 @dataclass
