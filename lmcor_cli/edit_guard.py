@@ -8,18 +8,20 @@ says; this one drops single edits that damage correct technical prose and keeps 
 - code-like tokens — ``--flags``, paths, dotted names, inline code, URLs — even outside backticks;
 - words that look like names or terms and that the spelling list does not know (capitalised,
   mixed case, digits, inner hyphens), and the project's own words;
-- content words an edit would delete.
+- words the spelling list does not know, unless the edit only respells them slightly;
+- content words an edit would delete, or two of them replaced at once.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from lmcor_cli import project_rules
 from lmcor_cli.correctors.base import Edit
 from lmcor_cli.correctors.words import Word, is_code_like, split_words
-from lmcor_cli.rules.spelling import word_frequencies
+from lmcor_cli.rules.spelling import edit_distance, word_frequencies
 
 FUNCTION_WORDS = frozenset(
     """a an the this that these those some any each every no of in on at to for with from by about into onto over under
@@ -29,6 +31,7 @@ FUNCTION_WORDS = frozenset(
     not also too very just only even still yet already more most much many such other another both either neither
     all own same up out off down again further once how why ever""".split()
 )
+_LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _TERM_SHAPE = re.compile(r".*(?:[a-z][A-Z]|[A-Z]{2}|\d|\w-\w|_).*")
 
 
@@ -49,11 +52,14 @@ def rejection(source: str, edit: Edit, words: Sequence[Word] | None = None) -> s
     if any(is_code_like(w.text) for w in split_words(edit.replacement)):
         return "code-like token"
     for word in touched:
-        if _looks_like_term(word.text) and not _case_only(edit, word):
+        if _looks_like_term(word.text) and not (_case_only(edit, word) and not _TERM_SHAPE.fullmatch(word.text)):
             return f"term {word.text!r}"
     rules = project_rules.current()
     if rules.words and any(rules.word_uses(w.text) for w in touched):
         return "project word"
+    unknown = _unknown_rewritten(edit, touched)
+    if unknown:
+        return f"unknown word {unknown!r}"
     if _deleted_content(source, edit, words, touched):
         return "content word deleted"
     return None
@@ -79,11 +85,54 @@ def _touches(edit: Edit, word: Word) -> bool:
 
 
 def _looks_like_term(word: str) -> bool:
-    """Capitalised, mixed case, digits, inner hyphens or underscores, and not a word the
-    spelling list knows (a name, a product, an identifier)."""
+    """All capitals (a keyword, an acronym); or capitalised, mixed case, digits, inner hyphens or
+    underscores, and not a word the spelling list knows (a name, a product, an identifier)."""
+    if len(word) > 1 and word.isupper() and word.isalpha():  # ALTER TABLE, NULL, HTTP: keywords and acronyms
+        return True
+    if re.search(r"[a-z][A-Z]|\d|_", word):  # camelCase, v2, snake_case: identifiers, whatever the dictionary says
+        return True
     if not (_TERM_SHAPE.fullmatch(word) or word[:1].isupper()):
         return False
     return "-" in word or word.lower() not in word_frequencies()
+
+
+def _unknown_rewritten(edit: Edit, touched: Sequence[Word]) -> str | None:
+    """A word the spelling list does not know may only be respelt, into a word a few letters
+    away (``_respelling``): spelling suggestions for technical words are dictionary words that
+    look alike (cuda → coda, varchar → archer, sysroot → shoot), the damage seen on real
+    documentation, while a learner's misspelling is close to a common word (hte → the)."""
+    known = word_frequencies()
+    if not known:
+        return None
+    new = [w.text for w in split_words(edit.replacement)]
+    for word in touched:
+        text = word.text
+        if not text.isalpha() or text.lower() in known or text in new:
+            continue
+        if not any(_respelling(text.lower(), n.lower()) for n in new if _LETTERS.fullmatch(n)):
+            return text
+    return None
+
+
+@lru_cache(maxsize=1)
+def _frequency_ranks() -> dict[str, int]:
+    counts = word_frequencies()
+    return {word: rank for rank, word in enumerate(sorted(counts, key=counts.__getitem__, reverse=True))}
+
+
+def _respelling(unknown: str, word: str) -> bool:
+    """Whether ``word`` is a plausible respelling of an unknown word.  Four letters or fewer
+    (mostly tools and acronyms: git, nvcc, uic): one edit away from one of the 2,000 most
+    common words.  Longer: a quarter of its letters away, or a third into one of the 10,000
+    most common words."""
+    if unknown == re.sub(r"['’]", "", word):  # dont → don't
+        return True
+    distance = edit_distance(unknown, word)
+    rank = _frequency_ranks().get(word)
+    if len(unknown) <= 4:
+        return distance <= 1 and rank is not None and rank < 2000
+    common = rank is not None and rank < 10000
+    return distance <= max(1, len(unknown) // 4) or (common and distance <= len(unknown) // 3)
 
 
 def _case_only(edit: Edit, word: Word) -> bool:
@@ -95,21 +144,23 @@ def _content(words: Sequence[str]) -> list[str]:
 
 
 def _deleted_content(source: str, edit: Edit, words: Sequence[Word], touched: Sequence[Word]) -> bool:
-    """An edit that leaves out a content word (not a repeated one, not one it re-forms)."""
+    """An edit that leaves out a content word (not a repeated one, not one it re-forms), or
+    replaces two of them."""
     old = _content([w.text for w in touched])
-    new = _content([w.text for w in split_words(edit.replacement)])
-    if len(new) >= len(old):
-        return False
+    every_new = [w.text.lower() for w in split_words(edit.replacement)]
+    new = _content(every_new)
+    shorter = len(new) < len(old)
+    lost = 0
     for word in old:
         if word in new:
             new.remove(word)
-            continue
-        if any(_same_stem(word, n) for n in new):
-            continue
-        if _repeated(word, words, touched):
-            continue
-        return True
-    return False
+        elif any(_same_stem(word, n) or edit_distance(word, n) <= 2 for n in every_new):
+            shorter = shorter and not any(edit_distance(word, n) <= 2 for n in every_new)  # respelt, not lost
+        elif not _repeated(word, words, touched):
+            lost += 1
+    # One content word may be replaced (a wrong word choice); fewer content words, or two
+    # replaced at once, is a rewrite of what the sentence says.
+    return lost >= 2 or (lost >= 1 and shorter)
 
 
 def _same_stem(a: str, b: str) -> bool:

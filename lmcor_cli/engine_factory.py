@@ -20,7 +20,7 @@ from lmcor_cli.generate.base import (
     is_server,
     open_generator,
 )
-from lmcor_cli.models import SHIPPED_NAMES, cache_dir, gguf_id, shipped_corrector
+from lmcor_cli.models import cache_dir, default_corrector, gguf_id
 from lmcor_cli.prompt import load_prompt
 
 DEFAULT_CANDIDATES_WITH_CORRECTOR = 5
@@ -44,10 +44,8 @@ def corrector_info(settings: Settings) -> CorrectorInfo | None:
     choice = settings.corrector
     if choice == "none":
         return None
-    if choice in SHIPPED_NAMES:
-        shipped = shipped_corrector(choice)
-        if shipped is None and choice != "auto":
-            raise UsageError(f"--corrector {choice}: this installation ships no such corrector")
+    if choice == "auto":
+        shipped = default_corrector()
         return inspect_corrector(shipped) if shipped else None
     return inspect_corrector(Path(choice))
 

@@ -96,17 +96,12 @@ def _default_gguf() -> Path:
     return path
 
 
-SHIPPED_NAMES = {"auto": "lmcor-default", "rank": "lmcor-rank"}
-"""``--corrector`` names for the folders in ``models/``: the edit corrector (the default) and the
-earlier whole-sentence ranker, kept for comparison."""
-
-
-def shipped_corrector(name: str = "auto") -> Path | None:
-    """A corrector shipped in ``models/`` by its ``--corrector`` name, if it is there."""
-    shipped = SHIPPED_CORRECTORS / SHIPPED_NAMES[name]
+def shipped_corrector(name: str = "lmcor-default") -> Path | None:
+    """A corrector shipped in ``models/``, by folder name, if it is there."""
+    shipped = SHIPPED_CORRECTORS / name
     return shipped if (shipped / "model.bin").is_file() else None
 
 
 def default_corrector() -> Path | None:
     """The corrector ``--corrector auto`` uses, if one is shipped."""
-    return shipped_corrector("auto")
+    return shipped_corrector()

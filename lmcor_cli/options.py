@@ -64,8 +64,8 @@ GeneratorOption = Annotated[Optional[str], typer.Option(
     "key from LMCOR_API_KEY), or py:module:factory.")]
 CorrectorOption = Annotated[Optional[str], typer.Option(
     "--corrector", "-c",
-    help="Corrector folder, 'none' (use the LLM's greedy candidate), 'rank' (the shipped whole-sentence ranker), or "
-    "'auto': the shipped edit corrector when present, else 'none'.")]
+    help="Corrector folder, 'none' (use the LLM's greedy candidate), or 'auto': the shipped corrector in models/ "
+    "when present, else 'none'.")]
 CandidatesOption = Annotated[Optional[int], typer.Option(
     "--candidates", "-k",
     help="Candidates per sentence (default 5 with a corrector: greedy + 4 samples; 1 without).")]

@@ -25,8 +25,15 @@ def verdicts(source: str, target: str) -> list[str | None]:
     ("Use git-worktree to add trees.", "Use Gt-worktree to add trees.", "term 'git-worktree'"),
     ("Cryptcat is a tool.", "Crypt is a tool.", "term 'Cryptcat'"),
     ("Call fooOnly first.", "Call foo only first.", "term 'fooOnly'"),
+    ("Call fooOnly first.", "Call FooOnly first.", "term 'fooOnly'"),
     ("It determines how a place expression from the environment is borrowed.", "It determines how a place is borrowed.",
      "content word deleted"),
+    ("Tests can require a single fixture here.", "Tests can depend on multiple fixtures here.", "content word deleted"),
+    ("The major version of cuda as reported by nvcc.", "The major version of coda as reported by nice.",
+     "unknown word 'cuda'"),
+    ("It is set in the sysroot folder.", "It is set in the shoot folder.", "unknown word 'sysroot'"),
+    ("Run ALTER TABLE first.", "Run AALLTER TABLE first.", "term 'ALTER'"),
+    ("Note that render() returns text.", "Note that Render() returns text.", "code-like token"),
 ])
 def test_damage_is_refused(source: str, target: str, reason: str) -> None:
     assert reason in verdicts(source, target)
@@ -39,6 +46,10 @@ def test_damage_is_refused(source: str, target: str, reason: str) -> None:
     ("the cat is here.", "The cat is here."),
     ("She go to school every day.", "She goes to school every day."),
     ("Read this list:", "Read this list:"),
+    ("We need new tecnologies.", "We need new technologies."),
+    ("It is becouse of rain.", "It is because of rain."),
+    ("I dont know.", "I don't know."),
+    ("we use python here.", "We use Python here."),
 ])
 def test_fixes_pass(source: str, target: str) -> None:
     assert all(v is None for v in verdicts(source, target))

@@ -47,7 +47,9 @@ def split_words(text: str) -> list[Word]:
 
 
 def is_code_like(word: str) -> bool:
-    """Inline code, URLs, paths, flags, dotted names: things prose edits never touch."""
+    """Inline code, URLs, paths, flags, dotted names, calls: things prose edits never touch."""
+    if word.endswith("()"):
+        return True
     return bool(re.fullmatch("|".join((_CODE, _URL, _EMAIL, _FLAG, _PATH, _DOTTED)), word)) and not re.fullmatch(
         r"[A-Za-z]\.(?:[A-Za-z]\.?)+", word  # e.g / i.e / U.S. are words
     )
