@@ -36,7 +36,6 @@ class Outcome:
     refused: list[tuple[Edit, str]] = field(default_factory=list)  # edits the faithfulness guard dropped, and why
 
 
-
 @dataclass
 class Timings:
     generator_s: float = 0.0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lmcor_cli import project_rules
 from lmcor_cli.cache import ResultCache, cache_key
-from lmcor_cli.candidates import Candidate, FluencyScorer
+from lmcor_cli.candidates import Candidate
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.data import Example, load_dataset, natural
@@ -62,7 +62,7 @@ def run_eval(
     # The same Engine as lmcor fix decides what the corrector's output becomes (pools come from the cache).
     engine = build_engine(replace(settings, cache=False), env) if set(systems) & S.NEEDS_CORRECTOR else None
     if engine is not None and "lmcor" in systems and engine.fluency:
-        engine.fluency_source = _fluency(settings, spec, cache)
+        engine.fluency_source = cached_fluency(spec, cache)
     for path in data:
         examples = load_dataset(path, limit)
         results = _evaluate(examples, systems, prompts, k, hypotheses, spec, engine, cache, env)
@@ -91,7 +91,7 @@ def _evaluate(
     pools: dict[int, list[list[Candidate]]] = {}
     if set(systems) & S.NEEDS_POOLS:
         for variant in range(prompts):
-            pools[variant] = _pools(sources, replace(spec, prompt=load_prompt(variant)), k, cache, env)
+            pools[variant] = candidate_pools(sources, replace(spec, prompt=load_prompt(variant)), k, cache, env)
 
     def timed(name: str, make: Callable[[], list[str]], note: str | None = None) -> None:
         started = time.perf_counter()
@@ -178,12 +178,7 @@ def _decided(engine: Engine, sources: list[str], pools: list[list[Candidate]], r
         return [outcome.output for outcome in engine.decide_pooled(sources, pools, engine.pools(sources, pools, rules))]
 
 
-def _fluency(settings: Settings, spec: GeneratorSpec, cache: ResultCache | None) -> FluencyScorer | None:
-    """The generator's fluency scorer, cached across runs (the model loads on first use)."""
-    return cached_fluency(spec, cache)
-
-
-def _pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache | None,
+def candidate_pools(sources: list[str], spec: GeneratorSpec, k: int, cache: ResultCache | None,
            env: Env) -> list[list[Candidate]]:
     """K candidates per source for one prompt variant, from the cache where possible."""
     gen_id = generator_id(spec)

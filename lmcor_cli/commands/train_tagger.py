@@ -70,13 +70,12 @@ def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float
 
     from lmcor_cli import project_rules
     from lmcor_cli.cache import ResultCache
-    from lmcor_cli.commands.eval import DevSet, _pools
+    from lmcor_cli.commands.eval import DevSet, candidate_pools
     from lmcor_cli.correctors.edit_tagger import EditCorrector
     from lmcor_cli.correctors.schema import META_FILE
     from lmcor_cli.data import load_dataset
     from lmcor_cli.engine_factory import build_engine, generator_spec, resolve_device
     from lmcor_cli.models import cache_dir
-    from lmcor_cli.textio import atomic_writer
     from lmcor_cli.train.export import refresh_checksums
 
     engine = build_engine(replace(settings, cache=False, min_confidence=None), env)
@@ -88,29 +87,25 @@ def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float
     sets = []
     for path in [*data, *clean]:
         dev = DevSet(load_dataset(path))
-        raw = _pools(dev.sources, spec, k, cache, env)
+        raw = candidate_pools(dev.sources, spec, k, cache, env)
         with project_rules.applied(engine.rules):
             sets.append((path, dev, raw, engine.pools(dev.sources, raw)))
     base = corrector.meta
-    rows = []
+    rows: list[dict[str, object]] = []
     for value in confidences:
         corrector.meta = replace(base, min_confidence=value)
-        row: dict[str, object] = {"min_confidence": value}
         with project_rules.applied(engine.rules):
-            for path, dev, raw, pools in sets:
-                outputs = [o.output for o in engine.decide_pooled(dev.sources, raw, pools)]
-                scores = dev.score(outputs)
-                row[path.stem] = scores
-        fit = [s for p, s in row.items() if p != "min_confidence" and Path(str(p)) not in clean]
-        row["objective"] = sum((s["gleu"] if s["gleu"] else 0) + s["f0.5"] for s in fit) / max(2 * len(data), 1)  # type: ignore[index]
-        row["clean_changed"] = max((row[p.stem]["changed"] for p in clean), default=0.0)  # type: ignore[index]
+            scores = {path: dev.score([o.output for o in engine.decide_pooled(dev.sources, raw, pools)])
+                      for path, dev, raw, pools in sets}
+        objective = sum((scores[p]["gleu"] or 0) + scores[p]["f0.5"] for p in data) / (2 * len(data))
+        row = {"min_confidence": value, **{str(p): s for p, s in scores.items()}, "objective": objective,
+               "clean_changed": max((scores[p]["changed"] for p in clean), default=0.0)}
         rows.append(row)
         env.stderr.print(f"lmcor: min_confidence {value}: {json.dumps(row)}", markup=False)
     allowed = [r for r in rows if r["clean_changed"] <= max_changed] or rows[-1:]
     best = max(allowed, key=lambda r: r["objective"])  # type: ignore[arg-type,return-value]
     meta = replace(base, min_confidence=float(best["min_confidence"]))  # type: ignore[arg-type]
-    with atomic_writer(corrector.info.path / META_FILE) as out:
-        out.write(json.dumps(meta.to_json(), indent=2).encode())
+    meta.write(corrector.info.path)
     refresh_checksums(corrector.info.path)
     env.stderr.print(f"lmcor: chose min_confidence {meta.min_confidence} → {corrector.info.path / META_FILE}",
                      markup=False)

@@ -76,7 +76,16 @@ class CorrectorMeta:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     def write(self, folder: Path) -> None:
-        (folder / META_FILE).write_text(json.dumps(self.to_json(), indent=2), encoding="utf-8")
+        """``lmcor.json`` in ``folder``: an existing one is replaced atomically (a new folder is
+        written in a staging folder that is renamed into place whole)."""
+        from lmcor_cli.textio import atomic_writer
+
+        path, text = folder / META_FILE, json.dumps(self.to_json(), indent=2)
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+            return
+        with atomic_writer(path) as out:
+            out.write(text.encode())
 
 
 def model_files(architecture: str) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from lmcor_cli.correctors.schema import INPUT_FORMAT
+from lmcor_cli.correctors.schema import CorrectorMeta
 
 
 def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, card: str,
@@ -28,16 +28,15 @@ def export(best: Path, spm_model: Path, out: Path, name: str, beam_size: int, ca
     ctranslate2.converters.TransformersConverter(str(best)).convert(str(staging), quantization=quantization)
     _drop_null_settings(staging / "config.json")
     shutil.copy(spm_model, staging / "spm.model")
-    meta = {"name": name, "input_format": INPUT_FORMAT, "mode": mode, "beam_size": beam_size, "source_eos": True,
-            "max_output_ratio": 1.5}
+    meta = CorrectorMeta(name=name, mode=mode, beam_size=beam_size, source_eos=True)
     fit_config = best.parent / "fit_config.json"
     if fit_config.is_file():  # the trained position table bounds what the model can read and write
         trained = json.loads(fit_config.read_text())
-        meta["max_input_tokens"] = trained["max_source_tokens"]
-        meta["max_output_tokens"] = max(trained["max_source_tokens"], trained["max_target_tokens"])
-        meta["output_format"] = trained.get("output_format", "text")
-        if meta["output_format"] == "edits":  # a script names old and new words: longer than a sentence when rewriting
-            meta["max_output_ratio"] = 2.5
+        meta.max_input_tokens = trained["max_source_tokens"]
+        meta.max_output_tokens = max(trained["max_source_tokens"], trained["max_target_tokens"])
+        meta.output_format = trained.get("output_format", "text")
+        if meta.output_format == "edits":  # a script names old and new words: longer than a sentence when rewriting
+            meta.max_output_ratio = 2.5
     processor_pieces = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
     return _finish(staging, out, meta, card, processor_pieces)
 
@@ -56,9 +55,8 @@ def export_decoder(run: Path, out: Path, name: str, beam_size: int, card: str, q
     _kept_vocabulary_converter(run / "best", run / "spm.model", kept).convert(str(staging), quantization=quantization)
     shutil.copy(run / "spm.model", staging / "spm.model")
     trained = json.loads((run / "fit_config.json").read_text())
-    meta = {"name": name, "input_format": INPUT_FORMAT, "architecture": "decoder", "mode": mode, "beam_size": beam_size,
-            "max_output_ratio": 1.5, "max_input_tokens": trained["max_source_tokens"],
-            "max_output_tokens": trained["max_target_tokens"], "output_format": "text"}
+    meta = CorrectorMeta(name=name, architecture="decoder", mode=mode, beam_size=beam_size,
+                         max_input_tokens=trained["max_source_tokens"], max_output_tokens=trained["max_target_tokens"])
     return _finish(staging, out, meta, card, kept)
 
 
@@ -107,10 +105,10 @@ def _converter_settings(config) -> None:  # type: ignore[no-untyped-def]
             setattr(config, attribute, rope[kind]["rope_theta"])
 
 
-def _finish(staging: Path, out: Path, meta: dict, card: str, pieces: list[str]) -> Path:
+def _finish(staging: Path, out: Path, meta: CorrectorMeta, card: str, pieces: list[str]) -> Path:
     """lmcor.json, the card, the vocabulary check and the checksums; then the staging folder
     is renamed into place whole."""
-    (staging / "lmcor.json").write_text(json.dumps(meta, indent=2))
+    meta.write(staging)
     (staging / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     _check_vocabulary(staging, pieces)
     names = sorted(p.name for p in staging.iterdir() if p.is_file() and p.name != "SHA256SUMS")

@@ -7,12 +7,11 @@ fitting, and the weights are stored back in raw units, so inference is a dot pro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from lmcor_cli.correctors.schema import CorrectorMeta
 from lmcor_cli.rank_features import FEATURES
-from lmcor_cli.textio import atomic_writer
 from lmcor_cli.train.export import refresh_checksums
 
 L2 = 1e-3
@@ -54,11 +53,8 @@ def fit_weights(rows: Sequence[Sequence[dict[str, float]]], gains: Sequence[Sequ
 def store_weights(folder: Path, weights: dict[str, float], fluency_weights: dict[str, float] | None = None) -> None:
     """Write the weights into ``lmcor.json`` and refresh ``SHA256SUMS`` (each file replaced atomically).
     Without a fluency set, an old one is dropped: it belonged to other weights."""
-    meta = json.loads((folder / "lmcor.json").read_text(encoding="utf-8"))
-    meta["rank_weights"] = weights
-    meta.pop("fluency_weights", None)
-    if fluency_weights:
-        meta["fluency_weights"] = fluency_weights
-    with atomic_writer(folder / "lmcor.json") as out:
-        out.write(json.dumps(meta, indent=2).encode())
+    meta = CorrectorMeta.read(folder)
+    meta.rank_weights = weights
+    meta.fluency_weights = fluency_weights or None
+    meta.write(folder)
     refresh_checksums(folder)
