@@ -557,22 +557,42 @@ def train_tune_tagger(
     max_changed: Annotated[float, typer.Option(
         "--max-changed", help="Percent of clean sentences allowed to change.")] = 1.0,
     grid: Annotated[str, typer.Option("--grid", help="min_confidence values to try.")] = "0.3,0.4,0.5,0.6,0.7,0.8,0.9",
+    pool_grid: Annotated[str, typer.Option(
+        "--pool-grid", help="min_pool_probability values to try (with a pool scorer).")] = "0.3,0.4,0.5,0.6,0.7",
     candidates: CandidateCountOption = 5,
     generator: GeneratorOption = None,
     threads: ThreadsOption = None,
 ) -> None:
-    """Tune the edit corrector's confidence threshold on dev data, keeping clean prose unchanged."""
+    """Tune the edit corrector's confidence thresholds on dev data, keeping clean prose unchanged."""
     from lmcor_cli.commands.train_tagger import run_tune_tagger
     from lmcor_cli.config import project_settings
 
     env = Env()
-    try:
-        values = [float(v) for v in grid.split(",") if v.strip()]
-    except ValueError:
-        env.error(f"--grid {grid!r}: comma-separated numbers")
-        raise typer.Exit(2) from None
+    values: list[list[float]] = []
+    for flag, text in (("--grid", grid), ("--pool-grid", pool_grid)):
+        try:
+            values.append([float(v) for v in text.split(",") if v.strip()])
+        except ValueError:
+            env.error(f"{flag} {text!r}: comma-separated numbers")
+            raise typer.Exit(2) from None
     settings = project_settings(data, generator=generator, corrector=str(corrector), threads=threads)
-    raise typer.Exit(run_tune_tagger(data, clean or [], values, max_changed, candidates, settings, env))
+    raise typer.Exit(run_tune_tagger(data, clean or [], values[0], max_changed, candidates, settings, env,
+                                     pool_probabilities=values[1]))
+
+
+@train_app.command("pool-scorer")
+def train_pool_scorer(
+    triples: Annotated[list[Path], typer.Argument(
+        help="'train candidates' JSONL files the tagger did not train on (real pools, with references).")],
+    corrector: Annotated[Path, typer.Option(
+        "--corrector", "-c", help="Edit corrector folder; the scorer is written into it.")] = Path("models/lmcor-edit"),
+    l2: Annotated[float, typer.Option("--l2", help="Weight decay of the logistic regression.")] = 1.0,
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads for the encoder.")] = 2,
+) -> None:
+    """Fit the edit corrector's pool scorer: which of the candidates' edits to take."""
+    from lmcor_cli.commands.train_tagger import run_fit_pool_scorer
+
+    raise typer.Exit(run_fit_pool_scorer(triples, corrector, l2, threads, Env()))
 
 
 def main() -> None:

@@ -115,6 +115,49 @@ def test_tune_tagger_stores_the_chosen_threshold(exported, tmp_path) -> None:
     result = run_lmcor("train", "tune-tagger", str(data), "-c", str(folder), "--clean", str(clean), "-g", RULES,
                        "--grid", "0.2,1.0", env={"LMCOR_CACHE_DIR": str(tmp_path / "cache")}, timeout=300)
     assert result.returncode == 0, result.stderr
-    chosen = json.loads(result.stdout)["chosen"]
+    chosen = json.loads(result.stdout)["chosen"]["min_confidence"]
     assert chosen in (0.2, 1.0) and json.loads((folder / "lmcor.json").read_text())["min_confidence"] == chosen
     assert inspect_corrector(folder).id != inspect_corrector(exported).id  # SHA256SUMS refreshed
+
+
+def _copy(folder, to):
+    to.mkdir()
+    for item in folder.iterdir():
+        (to / item.name).write_bytes(item.read_bytes())
+    return to
+
+
+def test_pool_scorer_is_fitted_and_decides_the_pools_edits(exported, tmp_path) -> None:
+    folder = _copy(exported, tmp_path / "scored")
+    records = []
+    for i, (source, right, wrong) in enumerate([
+        ("She go home now.", "She goes home now.", "She went home now."),
+        ("He walk to work.", "He walks to work.", "He walked to work."),
+        ("The cats sits here.", "The cat sits here.", "The cats sat here."),
+    ] * 4):
+        records.append({"id": str(i), "source": source, "references": [right], "generator": "g",
+                        "candidates": [{"text": right, "origin": "greedy"}, {"text": wrong, "origin": "sample"}]})
+    pools = tmp_path / "pools.jsonl"
+    pools.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    result = run_lmcor("train", "pool-scorer", str(pools), "-c", str(folder), timeout=300)
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((folder / "pool_scorer.json").read_text())
+    assert saved["proposals"] >= 24 and 0 < saved["right"] < saved["proposals"]
+    assert inspect_corrector(folder).id != inspect_corrector(exported).id  # SHA256SUMS refreshed
+
+    weights = dict.fromkeys(saved["weights"], 0.0)
+    pool = [Candidate("She goes home now.", "greedy")]
+    for bias, expected in ((8.0, "She goes home now."), (-8.0, "She go home now.")):
+        (folder / "pool_scorer.json").write_text(json.dumps({"weights": {**weights, "bias": bias}}))
+        corrector = open_corrector(inspect_corrector(folder), min_confidence=1.01)  # no edits of its own
+        [correction] = corrector.correct(["She go home now."], [pool])
+        assert correction.text == expected
+        assert all(e.origin == "pool" and e.confidence > 0.99 and e.tag == "$TAKE_1" for e in correction.edits)
+
+
+def test_unreadable_pool_scorer_is_a_one_line_error(exported, tmp_path) -> None:
+    folder = _copy(exported, tmp_path / "broken")
+    (folder / "pool_scorer.json").write_text("{\"weights\": {}}")
+    result = run_lmcor("fix", "-", "-c", str(folder), "-g", RULES, "--no-cache", input=b"She go home now.\n")
+    assert result.returncode != 0
+    assert b"pool_scorer.json" in result.stderr and b"Traceback" not in result.stderr

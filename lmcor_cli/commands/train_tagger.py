@@ -51,7 +51,7 @@ def run_export_tagger(run: Path, out: Path, name: str, card: Path | None, env: E
     previous = out / "lmcor.json"
     if previous.is_file():  # keep the knobs a tuning run stored
         old = json.loads(previous.read_text(encoding="utf-8"))
-        for key in ("min_confidence", "min_error_probability", "keep_bias", "passes"):
+        for key in ("min_confidence", "min_error_probability", "keep_bias", "passes", "min_pool_probability"):
             if key in old:
                 setattr(meta, key, old[key])
     export_tagger(model, kept, tags, run / "spm.model", out, meta, card=card)
@@ -60,13 +60,65 @@ def run_export_tagger(run: Path, out: Path, name: str, card: Path | None, env: E
     return 0
 
 
+def run_fit_pool_scorer(triple_files: list[Path], corrector_path: Path, l2: float, threads: int, env: Env) -> int:
+    """Fit the pool scorer (``correctors/pool_scorer.py``) on real pools the tagger did not
+    train on: each proposed edit is labelled by whether the reference makes it."""
+    import numpy as np
+
+    from lmcor_cli.correctors import inspect_corrector
+    from lmcor_cli.correctors.edit_tagger import EditCorrector
+    from lmcor_cli.correctors.pool_scorer import FEATURES, SCORER_FILE, PoolScorer, fit_logistic
+    from lmcor_cli.correctors.words import diff_edits
+    from lmcor_cli.train.export import refresh_checksums
+    from lmcor_cli.train.tagger import read_triples
+
+    missing = [str(p) for p in triple_files if not p.is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    info = inspect_corrector(corrector_path)
+    if info.meta.architecture != "edit-tagger":
+        raise UsageError(f"{corrector_path}: the pool scorer belongs to an edit corrector")
+    corrector = EditCorrector(info, threads=threads)
+    triples = [t for t in read_triples(triple_files) if t[2]]
+    if not triples:
+        raise UsageError("no triples with candidate pools: pass 'train candidates' output files")
+    started = time.perf_counter()
+    rows: list[list[float]] = []
+    labels: list[float] = []
+    for start in range(0, len(triples), 256):
+        chunk = triples[start : start + 256]
+        table = corrector.proposal_features([s for s, _, _ in chunk], [pool for _, _, pool in chunk])
+        for (source, target, _), proposals in zip(chunk, table):
+            gold = {edit for _, _, edit in diff_edits(source, target)}
+            for proposal, features in proposals:
+                rows.append(features)
+                labels.append(float(proposal.edit in gold))
+    if not rows or len(set(labels)) < 2:
+        raise UsageError("the pools propose too few edits (or none that is right) to fit a scorer")
+    features, truth = np.array(rows), np.array(labels)
+    weights = fit_logistic(features, truth, l2)
+    scorer = PoolScorer(weights)
+    scorer.write(corrector_path, sentences=len(triples), proposals=len(rows), right=int(truth.sum()),
+                 l2=l2, files=[p.name for p in triple_files])
+    refresh_checksums(corrector_path, added=(SCORER_FILE,))
+    predicted = 1 / (1 + np.exp(-features @ weights)) >= 0.5
+    env.stderr.print(
+        f"lmcor: pool scorer from {len(rows)} proposals in {len(triples)} sentences ({truth.mean():.1%} right; "
+        f"{(predicted == truth.astype(bool)).mean():.1%} classified as the reference does) → "
+        f"{corrector_path / SCORER_FILE} ({time.perf_counter() - started:.0f} s)", markup=False)
+    env.stderr.print("lmcor: weights " + ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, weights)), markup=False)
+    return 0
+
+
 def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float], max_changed: float,
-                    k: int, settings, env: Env) -> int:  # type: ignore[no-untyped-def]
-    """Choose the edit corrector's ``min_confidence``: the best mean of GLEU and F0.5 on ``data``
-    among the values that change at most ``max_changed`` % of the ``clean`` sentences (whose
-    references are the sentences themselves).  Pools come from the result cache (or the
-    generator), built once; each value re-decides them through the Engine, guards included."""
+                    k: int, settings, env: Env, pool_probabilities: list[float] = ()) -> int:  # type: ignore[no-untyped-def]
+    """Choose the edit corrector's ``min_confidence`` (and, where it has a pool scorer, its
+    ``min_pool_probability``): the best mean of GLEU and F0.5 on ``data`` among the values
+    that change at most ``max_changed`` % of the ``clean`` sentences (whose references are
+    the sentences themselves).  Pools come from the result cache (or the generator), built
+    once; each value re-decides them through the Engine, guards included."""
     from dataclasses import replace
+    from itertools import product
 
     from lmcor_cli import project_rules
     from lmcor_cli.cache import ResultCache
@@ -91,23 +143,29 @@ def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float
         with project_rules.applied(engine.rules):
             sets.append((path, dev, raw, engine.pools(dev.sources, raw)))
     base = corrector.meta
+    scored_pools = corrector.has_pool_scorer
     rows: list[dict[str, object]] = []
-    for value in confidences:
-        corrector.meta = replace(base, min_confidence=value)
+    for confidence, pool_probability in product(confidences, (pool_probabilities if scored_pools else ()) or
+                                                (base.min_pool_probability,)):
+        corrector.meta = replace(base, min_confidence=confidence, min_pool_probability=pool_probability)
         with project_rules.applied(engine.rules):
             scores = {path: dev.score([o.output for o in engine.decide_pooled(dev.sources, raw, pools)])
                       for path, dev, raw, pools in sets}
         objective = sum((scores[p]["gleu"] or 0) + scores[p]["f0.5"] for p in data) / (2 * len(data))
-        row = {"min_confidence": value, **{str(p): s for p, s in scores.items()}, "objective": objective,
+        row = {"min_confidence": confidence, "min_pool_probability": pool_probability,
+               **{str(p): s for p, s in scores.items()}, "objective": objective,
                "clean_changed": max((scores[p]["changed"] for p in clean), default=0.0)}
         rows.append(row)
-        env.stderr.print(f"lmcor: min_confidence {value}: {json.dumps(row)}", markup=False)
-    allowed = [r for r in rows if r["clean_changed"] <= max_changed] or rows[-1:]
+        env.stderr.print(f"lmcor: min_confidence {confidence}, min_pool_probability {pool_probability}: "
+                         f"{json.dumps(row)}", markup=False)
+    allowed = [r for r in rows if r["clean_changed"] <= max_changed] or [min(rows, key=lambda r: r["clean_changed"])]
     best = max(allowed, key=lambda r: r["objective"])  # type: ignore[arg-type,return-value]
-    meta = replace(base, min_confidence=float(best["min_confidence"]))  # type: ignore[arg-type]
+    meta = replace(base, min_confidence=float(best["min_confidence"]),  # type: ignore[arg-type]
+                   min_pool_probability=float(best["min_pool_probability"]))  # type: ignore[arg-type]
     meta.write(corrector.info.path)
     refresh_checksums(corrector.info.path)
-    env.stderr.print(f"lmcor: chose min_confidence {meta.min_confidence} → {corrector.info.path / META_FILE}",
-                     markup=False)
-    print(json.dumps({"chosen": meta.min_confidence, "grid": rows}))
+    env.stderr.print(f"lmcor: chose min_confidence {meta.min_confidence}, min_pool_probability "
+                     f"{meta.min_pool_probability} → {corrector.info.path / META_FILE}", markup=False)
+    print(json.dumps({"chosen": {"min_confidence": meta.min_confidence,
+                                 "min_pool_probability": meta.min_pool_probability}, "grid": rows}))
     return 0

@@ -17,7 +17,8 @@ import numpy as np
 
 from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.correctors.base import Correction, Edit
-from lmcor_cli.correctors.pool_input import build_input
+from lmcor_cli.correctors.pool_input import ModelInput, Proposal, build_input
+from lmcor_cli.correctors.pool_scorer import PoolScorer, proposal_features
 from lmcor_cli.correctors.schema import CorrectorInfo, CorrectorMeta
 from lmcor_cli.correctors.tags import KEEP, TAKES, tag_edit
 from lmcor_cli.correctors.words import apply_edits, overlaps
@@ -39,12 +40,19 @@ class EditCorrector:
         self._tags: list[str] = []
         self._weight: np.ndarray | None = None
         self._bias: np.ndarray | None = None
+        self._scorer: PoolScorer | None = None
 
     @property
     def id(self) -> str:
         m = self.meta
         return (f"{self.info.id}|conf={m.min_confidence}|err={m.min_error_probability}|keep={m.keep_bias}"
-                f"|passes={m.passes}")
+                f"|passes={m.passes}|pool={m.min_pool_probability}")
+
+    @property
+    def has_pool_scorer(self) -> bool:
+        if self._encoder is None:
+            self._load()
+        return self._scorer is not None
 
     def _load(self) -> None:
         import ctranslate2
@@ -56,6 +64,7 @@ class EditCorrector:
             self._tags = json.loads((path / "tags.json").read_text(encoding="utf-8"))
             head = np.load(path / "head.npz")
             self._weight, self._bias = head["weight"].astype(np.float32), head["bias"].astype(np.float32)
+            self._scorer = PoolScorer.read(path)
             compute_type = "int8" if self.device == "cpu" else "float16"
             self._encoder = ctranslate2.Encoder(str(path), device=self.device, compute_type=compute_type,
                                                 intra_threads=self.threads)
@@ -88,12 +97,25 @@ class EditCorrector:
 
     def edits(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[Edit]]:
         """One pass: each sentence's edits, non-overlapping, the most confident first."""
+        return [self._choose(source, model_input, probs)
+                for source, model_input, probs in zip(sources, *self._encode(sources, pools))]
+
+    def proposal_features(self, sources: Sequence[str],
+                          pools: Sequence[Sequence[Candidate]]) -> list[list[tuple[Proposal, list[float]]]]:
+        """Per sentence, the pool's proposals with what the pool scorer knows about each
+        (``lmcor train pool-scorer`` fits the scorer on them)."""
+        if self._encoder is None:
+            self._load()
+        return [[(proposal, proposal_features(source, model_input, probs, self._tags, slot, rank, proposal))
+                 for slot, rank, proposal in _tagged_proposals(model_input, probs)]
+                for source, model_input, probs in zip(sources, *self._encode(sources, pools))]
+
+    def _encode(self, sources: Sequence[str],
+                pools: Sequence[Sequence[Candidate]]) -> tuple[list[ModelInput], list[np.ndarray]]:
         assert self._vocab is not None and self._encoder is not None
         inputs = [build_input(s, pool, self._vocab.encode, self._vocab.bos, MAX_PIECES)
                   for s, pool in zip(sources, pools)]
-        probabilities = self._tag_probabilities([m.pieces for m in inputs], [m.slot_positions for m in inputs])
-        return [self._choose(source, model_input, probs)
-                for source, model_input, probs in zip(sources, inputs, probabilities)]
+        return inputs, self._tag_probabilities([m.pieces for m in inputs], [m.slot_positions for m in inputs])
 
     def _tag_probabilities(self, pieces: list[list[str]], positions: list[list[int]]) -> list[np.ndarray]:
         assert self._encoder is not None and self._weight is not None
@@ -134,12 +156,27 @@ class EditCorrector:
             if edit is None:
                 continue
             in_pool = tag in TAKES or any(edit == p for p in model_input.proposals[slot])
+            if in_pool and self._scorer is not None:
+                continue  # the pool scorer decides the pool's edits
             candidates.append(Edit(edit.start, edit.end, edit.replacement, confidence,
                                    "pool" if in_pool else "corrector", tag))
+        if self._scorer is not None:
+            for slot, rank, proposal in _tagged_proposals(model_input, probs):
+                features = proposal_features(source, model_input, probs, self._tags, slot, rank, proposal)
+                probability = self._scorer.probability(features)
+                if probability >= self.meta.min_pool_probability:
+                    edit = proposal.edit
+                    candidates.append(Edit(edit.start, edit.end, edit.replacement, probability, "pool", TAKES[rank]))
         for edit in sorted(candidates, key=lambda e: -(e.confidence or 0.0)):
             if not any(overlaps(edit.char_edit, other.char_edit) for other in chosen):
                 chosen.append(edit)
         return sorted(chosen, key=lambda e: (e.start, e.end))
+
+
+def _tagged_proposals(model_input: ModelInput, probs: np.ndarray) -> list[tuple[int, int, Proposal]]:
+    """(slot, rank, proposal) for the pool's proposals at the slots the model tagged."""
+    return [(slot, rank, proposal) for slot, marked in enumerate(model_input.marked[: len(probs)])
+            for rank, proposal in enumerate(marked)]
 
 
 def _correction(source: str, final: str, first_pass: list[Edit]) -> Correction:

@@ -41,6 +41,7 @@ class ModelInput:
     slot_positions: list[int]  # per slot, the piece whose hidden state is tagged
     words: list[Word]
     proposals: list[list[CharEdit]]  # per slot, the pool's edits in marker order ($TAKE_1, $TAKE_2)
+    marked: list[list[Proposal]]  # the same, with their support (LLM votes, Harper)
 
 
 def pool_proposals(source: str, words: Sequence[Word], pool: Sequence[Candidate]) -> list[list[Proposal]]:
@@ -95,7 +96,7 @@ def build_input(source: str, pool: Sequence[Candidate], encode: Callable[[str], 
     if len(pieces) > max_pieces:  # a very long sentence: its last words go untagged
         pieces = pieces[:max_pieces]
         positions = [p for p in positions if p < max_pieces]
-    return ModelInput(pieces, positions, words, kept_edits)
+    return ModelInput(pieces, positions, words, kept_edits, marked)
 
 
 def _marker(proposal: Proposal, encode: Callable[[str], list[str]]) -> list[str]:

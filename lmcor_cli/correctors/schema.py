@@ -41,6 +41,7 @@ class CorrectorMeta:
     min_error_probability: float = 0.0  # a sentence's highest non-keep probability
     keep_bias: float = 0.0  # added to $KEEP's probability before choosing a tag
     passes: int = 3
+    min_pool_probability: float = 0.5  # the pool scorer's probability for a pool edit (pool_scorer.json)
 
     @classmethod
     def read(cls, folder: Path) -> CorrectorMeta:

@@ -124,13 +124,15 @@ def checksums(folder: Path, names: list[str]) -> str:
     return "".join(f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}\n" for name in names)
 
 
-def refresh_checksums(folder: Path) -> None:
-    """Rewrite ``SHA256SUMS`` (atomically) for the files it lists, after one of them changed."""
+def refresh_checksums(folder: Path, added: tuple[str, ...] = ()) -> None:
+    """Rewrite ``SHA256SUMS`` (atomically) for the files it lists, and the ``added`` ones,
+    after one of them changed."""
     from lmcor_cli.textio import atomic_writer
 
     sums = folder / "SHA256SUMS"
     if sums.is_file():
         names = [line.split("  ", 1)[1] for line in sums.read_text().splitlines() if "  " in line]
+        names += [name for name in added if name not in names]
         with atomic_writer(sums) as out:
             out.write(checksums(folder, names).encode())
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -54,7 +55,13 @@ class TaggerConfig:
 
 
 def read_triples(paths: Iterable[Path]) -> Iterator[Triple]:
-    """(source, first reference, pool) from ``train synth`` / ``train candidates`` JSONL."""
+    """(source, first reference, pool) from ``train synth`` / ``train candidates`` JSONL.
+
+    A ``train candidates`` record (it names its generator) holds the generator's raw output;
+    its pool becomes what the corrector reads at inference (``pool.corrector_pool``: the sane
+    candidates plus Harper's fixes), so real pools train the model on exactly what it will see."""
+    from lmcor_cli.pool import corrector_pool
+
     for path in paths:
         with path.open(encoding="utf-8") as handle:
             for line in handle:
@@ -65,6 +72,8 @@ def read_triples(paths: Iterable[Path]) -> Iterator[Triple]:
                 if not record.get("references"):
                     continue
                 pool = [Candidate(c["text"], c.get("origin", "sample")) for c in record.get("candidates", [])]
+                if "generator" in record:
+                    pool = corrector_pool(record["source"], pool)
                 yield record["source"], record["references"][0], pool
 
 
@@ -230,6 +239,10 @@ def fit_tagger(triples: list[Triple], dev_triples: list[Triple], out: Path, conf
     return train_loop(Trainee(model, loss, save_weights, dev_batch=64), train, dev, out, config, log)
 
 
+def _in_dev(source: str, share: float, seed: int) -> bool:
+    return zlib.crc32(f"{seed}:{source}".encode()) / 2**32 < share
+
+
 def without_some_pools(triples: list[Triple], share: float, rng: random.Random) -> list[Triple]:
     """The triples with ``share`` of their pools emptied: with a pool that often holds the fix,
     a tagger learns to copy it and rarely to make an edit of its own (at 600 steps, trained
@@ -238,9 +251,9 @@ def without_some_pools(triples: list[Triple], share: float, rng: random.Random) 
 
 
 def split_dev(triples: list[Triple], share: float, seed: int) -> tuple[list[Triple], list[Triple]]:
-    """A fixed random share of the triples as the dev set (by position, seeded)."""
-    rng = random.Random(seed)
-    flags = [rng.random() < share for _ in triples]
+    """A fixed share of the triples as the dev set, chosen by source sentence (seeded), so a
+    file passed twice to weigh it more never puts the same sentence on both sides."""
+    flags = [_in_dev(source, share, seed) for source, _, _ in triples]
     if not any(flags):
         raise UsageError("too few triples for a dev set")
     return [t for t, f in zip(triples, flags) if not f], [t for t, f in zip(triples, flags) if f]
