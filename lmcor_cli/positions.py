@@ -40,10 +40,11 @@ class Position:
 class Cursor:
     """The position of the next character of a text read piece by piece."""
 
-    def __init__(self) -> None:
-        self.position = Position(0, (0, 0, 0))
+    def __init__(self, start: Position | None = None) -> None:
+        """From the start of a text, or from ``start`` inside one (a line already begun)."""
+        self.position = start or Position(0, (0, 0, 0))
         self._after_cr = False
-        self._started = False
+        self._started = start is not None
 
     def advance(self, text: str) -> None:
         if not text:
@@ -74,13 +75,25 @@ class Located:
 
 def located(pieces: Iterable[Piece]) -> Iterator[Located]:
     """The rewrites among ``pieces`` (the pipeline's output, in order), with their spans."""
+    for _, found in with_locations(pieces):
+        yield from found
+
+
+def with_locations(pieces: Iterable[Piece]) -> Iterator[tuple[Piece, list[Located]]]:
+    """Each piece, passed through, with its rewrites located."""
     cursor = Cursor()
     for piece in pieces:
         original = piece.rewrites[0].sentence.source if piece.rewrites else piece.text
         start = cursor.position
         cursor.advance(original)
-        for rewrite in piece.rewrites:
-            yield Located(rewrite, start, cursor.position)
+        yield piece, [Located(rewrite, start, cursor.position) for rewrite in piece.rewrites]
+
+
+def position_after(start: Position, text: str) -> Position:
+    """Where ``text`` ends if it begins at ``start``."""
+    cursor = Cursor(start)
+    cursor.advance(text)
+    return cursor.position
 
 
 def offset_at(text: str, line: int, column: int, encoding: str) -> int | None:

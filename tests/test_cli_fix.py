@@ -167,11 +167,16 @@ def test_json_schema(tmp_path):
     records = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert len(records) == 1
     record = records[0]
-    assert set(record) == {"file", "byte_start", "byte_end", "source", "replacement", "output", "candidates", "system",
-                           "seconds", "edits"}
-    assert record["edits"] == [{"start": 5, "end": 8, "original": "are", "replacement": "is", "confidence": None,
-                                "origin": "greedy", "tag": None}]
+    assert set(record) == {"file", "byte_start", "byte_end", "line", "end_line", "source", "replacement", "output",
+                           "candidates", "system", "seconds", "edits"}
     raw = content.encode()
+    at = raw.index(b"are")
+    assert record["edits"] == [{"start": 5, "end": 8, "original": "are", "replacement": "is",
+                                "kind": "subject–verb agreement", "confidence": None, "origin": "greedy",
+                                "proposed_by": "1 of 1 candidate", "tag": None, "line": 3, "column": 6, "end_line": 3,
+                                "end_column": 9, "byte_start": at, "byte_end": at + 3,
+                                "fix": {"byte_start": at, "byte_end": at + 3, "text": "is"}}]
+    assert record["line"] == record["end_line"] == 3
     assert raw[record["byte_start"] : record["byte_end"]] == b"This are wrong."
     assert record["output"] == "This is wrong." and record["system"] == "greedy"
     assert record["candidates"][0] == {"text": "This is wrong.", "origin": "greedy"}

@@ -35,25 +35,28 @@ def test_github_annotations(tmp_path):
     (tmp_path / "doc.md").write_bytes(RAW)
     result = run_lmcor("fix", "--check", "--format", "github", "-g", RULES, "doc.md", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    assert result.stdout.decode().splitlines() == [
-        "::warning file=doc.md,line=3,col=12,endLine=3,endColumn=26,title=lmcor::"
-        "lmcor would rewrite this sentence as: This is fine.",
-        "::warning file=doc.md,line=3,col=27,endLine=4,endColumn=11,title=lmcor::"
-        "lmcor would rewrite this sentence as: It has two lines.",
-        "::warning file=doc.md,line=6,col=1,endLine=6,endColumn=18,title=lmcor::"
-        "lmcor would rewrite this sentence as: Then she goes home.",
+    title = "title=lmcor%3A subject–verb agreement::"
+    assert result.stdout.decode().splitlines() == [  # one per edit, on the changed word only
+        f"::warning file=doc.md,line=3,col=17,endLine=3,endColumn=20,{title}"
+        '"are" → "is": subject–verb agreement (1 of 1 candidate)',
+        f"::warning file=doc.md,line=3,col=30,endLine=3,endColumn=34,{title}"
+        '"have" → "has": subject–verb agreement (1 of 1 candidate)',
+        f"::warning file=doc.md,line=6,col=10,endLine=6,endColumn=12,{title}"
+        '"go" → "goes": subject–verb agreement (1 of 1 candidate)',
     ]
 
 
 def test_github_escapes_properties_and_message(tmp_path):
     name = "a,b:c.md"
-    (tmp_path / name).write_text("This are 100% done.\n")
+    (tmp_path / name).write_text("100% of This are\rdone, dont you think?\n")
     result = run_lmcor("fix", "--format", "github", "-g", RULES, name, cwd=tmp_path)
     assert result.returncode == 0
-    assert result.stdout.decode() == (
-        "::warning file=a%2Cb%3Ac.md,line=1,col=1,endLine=1,endColumn=20,title=lmcor::"
-        "lmcor would rewrite this sentence as: This is 100%25 done.\n"
-    )
+    assert result.stdout.decode().splitlines() == [
+        "::warning file=a%2Cb%3Ac.md,line=1,col=14,endLine=1,endColumn=17,title=lmcor%3A subject–verb agreement::"
+        '"are" → "is": subject–verb agreement (1 of 1 candidate)',
+        "::warning file=a%2Cb%3Ac.md,line=2,col=7,endLine=2,endColumn=11,title=lmcor%3A spelling::"
+        '"dont" → "don\'t": spelling (1 of 1 candidate)',
+    ]
 
 
 def _apply(raw: bytes, replacements: list[dict]) -> bytes:
@@ -82,15 +85,19 @@ def test_sarif_is_valid_and_its_fixes_give_lmcors_output(tmp_path, validator):
     run = log["runs"][0]
     assert run["tool"]["driver"]["name"] == "lmcor" and run["columnKind"] == "unicodeCodePoints"
     results = run["results"]
-    assert [r["message"]["text"].split(": ", 1)[1] for r in results] == ["This is fine.", "It has two lines.",
-                                                                         "Then she goes home."]
+    assert [(r["ruleId"], r["message"]["text"].split(":")[0]) for r in results] == [
+        ("lmcor/subject-verb-agreement", '"are" → "is"'), ("lmcor/subject-verb-agreement", '"have" → "has"'),
+        ("lmcor/subject-verb-agreement", '"go" → "goes"')]
+    rules = run["tool"]["driver"]["rules"]
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"doc.md"}
     replacements = [rep for r in results for change in r["fixes"][0]["artifactChanges"]
                     for rep in change["replacements"]]
     fixed = run_lmcor("fix", "-g", RULES, "doc.md", cwd=tmp_path).stdout
     assert _apply(RAW, replacements) == fixed != RAW
-    assert [_text_region(RAW, r["deletedRegion"]) for r in replacements] == ["This are fine.", "It have\ntwo lines.",
-                                                                             "Then she go home."]
+    assert [_text_region(RAW, r["deletedRegion"]) for r in replacements] == ["are", "have", "go"]
+    assert [_text_region(RAW, r["locations"][0]["physicalLocation"]["region"]) for r in results] == ["are", "have",
+                                                                                                      "go"]
 
 
 def test_sarif_with_nothing_to_fix_is_still_a_valid_log(tmp_path, validator):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
-from lmcor_cli.correctors import Correction, Edit
+from lmcor_cli.edit_report import LocatedEdit, located_edits
 from lmcor_cli.engine_factory import build_engine
 from lmcor_cli.errors import (
     EXIT_CHANGES,
@@ -27,8 +27,8 @@ from lmcor_cli.errors import (
     UsageError,
 )
 from lmcor_cli.options import REPORT_FORMATS, FixFormat
-from lmcor_cli.pipeline import Engine, Outcome, Piece, Rewrite, fix_document
-from lmcor_cli.positions import located
+from lmcor_cli.pipeline import Engine, Piece, fix_document
+from lmcor_cli.positions import Located, located, with_locations
 from lmcor_cli.report_formats import SarifLog, github_annotation
 from lmcor_cli.segment import syntax_for
 from lmcor_cli.textio import STDIN_NAME, Source, atomic_writer, open_source
@@ -175,15 +175,16 @@ def _report_name(name: str) -> str:
 
 
 def _report(pieces: Iterator[Piece], name: str, sarif: SarifLog | None) -> bool:
-    """GitHub annotations stream, one line per sentence; SARIF results wait for the end of the run."""
+    """GitHub annotations stream, one line per edit; SARIF results wait for the end of the run."""
     changed = False
     for found in located(pieces):
         changed = True
-        if sarif is not None:
-            sarif.add(name, found)
-        else:
-            sys.stdout.write(github_annotation(name, found) + "\n")
-            sys.stdout.flush()
+        for item in located_edits(found):
+            if sarif is not None:
+                sarif.add(name, item)
+            else:
+                sys.stdout.write(github_annotation(name, item) + "\n")
+        sys.stdout.flush()
     return changed
 
 
@@ -194,11 +195,11 @@ def _write_in_place(path: Path, pieces: Iterator[Piece], options: FixOptions, en
     after: list[str] = []
     changed = False
     with tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES) as rewritten:
-        for piece in pieces:
+        for piece, found in with_locations(pieces):
             rewritten.write(piece.text.encode("utf-8"))
             changed = changed or bool(piece.rewrites)
             if options.output_format == "json":
-                _emit_json(piece.rewrites, name)
+                _emit_json(found, name)
             elif options.output_format == "diff":
                 before.append(_original_text(piece))
                 after.append(piece.text)
@@ -226,40 +227,45 @@ def _stream_text(pieces: Iterator[Piece]) -> bool:
 
 def _stream_json(pieces: Iterator[Piece], name: str) -> bool:
     changed = False
-    for piece in pieces:
-        _emit_json(piece.rewrites, name)
+    for piece, found in with_locations(pieces):
+        _emit_json(found, name)
         changed = changed or bool(piece.rewrites)
     return changed
 
 
-def _edits(outcome: Outcome) -> list[Edit]:
-    """The outcome's edits; a cached result keeps only its text, so its edits are recovered
-    (without confidence) from the difference."""
-    return outcome.edits or Correction.between(outcome.source, outcome.output, origin="cache").edits
-
-
-def _edit_json(text: str, edit: Edit) -> dict[str, object]:
-    """One change, by character offsets in the sentence (``source``'s text as lmcor read it)."""
-    edit = edit.trimmed(text)
+def _edit_json(item: LocatedEdit) -> dict[str, object]:
+    """One change: by character offsets in the sentence as lmcor read it (``start``/``end``),
+    by 1-based lines and columns (code points) and bytes in the file, and the fix that makes
+    it (whole words, the document's own spacing kept)."""
+    edit = item.edit
     confidence = None if edit.confidence is None else round(edit.confidence, 4)
-    return {"start": edit.start, "end": edit.end, "original": text[edit.start : edit.end],
-            "replacement": edit.replacement, "confidence": confidence, "origin": edit.origin, "tag": edit.tag or None}
+    where = item.highlight
+    return {"start": edit.start, "end": edit.end, "original": item.original, "replacement": item.replacement,
+            "kind": item.kind, "confidence": confidence, "origin": edit.origin, "proposed_by": item.support,
+            "tag": edit.tag or None,
+            "line": where.start.line + 1, "column": where.start.column() + 1,
+            "end_line": where.end.line + 1, "end_column": where.end.column() + 1,
+            "byte_start": where.byte_start, "byte_end": where.byte_end,
+            "fix": {"byte_start": item.fix.byte_start, "byte_end": item.fix.byte_end, "text": item.fix_text}}
 
 
-def _emit_json(rewrites: list[Rewrite], name: str) -> None:
-    for rewrite in rewrites:
+def _emit_json(found: list[Located], name: str) -> None:
+    for item in found:
+        rewrite = item.rewrite
         outcome = rewrite.outcome
         record = {
             "file": _report_name(name),
             "byte_start": rewrite.byte_start,
             "byte_end": rewrite.byte_end,
+            "line": item.start.line + 1,
+            "end_line": item.end.line + 1,
             "source": rewrite.sentence.source,
             "replacement": rewrite.replacement,
             "output": outcome.output,
             "candidates": [c.to_json() for c in outcome.candidates],
             "system": outcome.system,
             "seconds": round(outcome.seconds, 4),
-            "edits": [_edit_json(outcome.source, edit) for edit in _edits(outcome)],
+            "edits": [_edit_json(edit) for edit in located_edits(item)],
         }
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
