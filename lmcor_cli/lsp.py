@@ -1,6 +1,8 @@
-"""``lmcor lsp``: a language server over stdio that shows what ``lmcor fix`` would rewrite.
+"""``lmcor lsp``: a language server over stdio that shows what ``lmcor fix`` would change.
 
-Each sentence lmcor would change is a diagnostic, and its rewrite is a quick fix.  Built on
+Each edit lmcor would make is a diagnostic on the changed words (its kind, confidence and
+who proposed it in the message) with its own quick fix, and one "fix all" action applies
+every rewrite in the document.  Built on
 pygls (rather than the protocol by hand): it frames and parses JSON-RPC, negotiates the
 position encoding and answers the lifecycle requests, which are the parts a hand-written
 server gets subtly wrong; lmcor only adds the two features.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import signal
@@ -37,10 +40,12 @@ from pygls.uris import to_fs_path
 from lmcor_cli import __version__
 from lmcor_cli.config import Settings, project_settings
 from lmcor_cli.console import Env
+from lmcor_cli.edit_report import located_edits
 from lmcor_cli.engine_factory import build_engine
 from lmcor_cli.errors import EXIT_INTERRUPTED, LmcorError
 from lmcor_cli.pipeline import Engine, Piece, fix_document
-from lmcor_cli.positions import Located, located, offset_at
+from lmcor_cli.positions import Located, Position, located, offset_at
+from lmcor_cli.report_formats import message, rule_id
 from lmcor_cli.segment import syntax_for
 from lmcor_cli.verify import OutputCheck
 
@@ -179,19 +184,44 @@ def _syntax(path: str | None, language_id: str, requested: str) -> str:
     return "text" if language_id in TEXT_LANGUAGES else "markdown"
 
 
-def _diagnostic(found: Located, encoding: str) -> types.Diagnostic:
+def _range(start: Position, end: Position, encoding: str) -> types.Range:
+    return types.Range(start=types.Position(line=start.line, character=start.column(encoding)),
+                       end=types.Position(line=end.line, character=end.column(encoding)))
+
+
+def _diagnostics(found: Located, encoding: str) -> list[types.Diagnostic]:
+    """One diagnostic per edit of the sentence; ``data`` holds the edit's fix and the whole
+    sentence's rewrite, each with the text it replaces (checked again before applying)."""
     rewrite = found.rewrite
-    return types.Diagnostic(
-        range=types.Range(
-            start=types.Position(line=found.start.line, character=found.start.column(encoding)),
-            end=types.Position(line=found.end.line, character=found.end.column(encoding)),
-        ),
-        message=f"lmcor suggests: {rewrite.outcome.output}",
-        severity=types.DiagnosticSeverity.Information,
-        source="lmcor",
-        code="rewrite",
-        data={"source": rewrite.sentence.source, "replacement": rewrite.replacement},
-    )
+    sentence = {"range": _plain(_range(found.start, found.end, encoding)), "source": rewrite.sentence.source,
+                "replacement": rewrite.replacement}
+    diagnostics = []
+    for item in located_edits(found):
+        fix_source = rewrite.sentence.chunk_text[_chunk_offset(found, item.fix.byte_start):
+                                                 _chunk_offset(found, item.fix.byte_end)]
+        diagnostics.append(types.Diagnostic(
+            range=_range(item.highlight.start, item.highlight.end, encoding),
+            message=message(item),
+            severity=types.DiagnosticSeverity.Information,
+            source="lmcor",
+            code=rule_id(item.kind),
+            data={"fix": {"range": _plain(_range(item.fix.start, item.fix.end, encoding)), "source": fix_source,
+                          "replacement": item.fix_text}, "sentence": sentence},
+        ))
+    return diagnostics
+
+
+def _plain(region: types.Range) -> dict[str, dict[str, int]]:
+    """A range as JSON data (what a client echoes back)."""
+    return {"start": {"line": region.start.line, "character": region.start.character},
+            "end": {"line": region.end.line, "character": region.end.character}}
+
+
+def _chunk_offset(found: Located, byte_offset: int) -> int:
+    """The chunk index of a byte offset inside the sentence."""
+    rewrite = found.rewrite
+    inside = rewrite.sentence.source.encode("utf-8")[: byte_offset - rewrite.byte_start]
+    return rewrite.sentence.start + len(inside.decode("utf-8"))
 
 
 def _overlaps(a: types.Range, b: types.Range) -> bool:
@@ -214,7 +244,7 @@ def build_server(overrides: dict[str, Any]) -> tuple[LanguageServer, dict[str, b
         """On the server's thread: still the newest version, and still open?"""
         if not state["checker"].is_current(job):
             return
-        diagnostics = [_diagnostic(item, encoding()) for item in found]
+        diagnostics = [d for item in found for d in _diagnostics(item, encoding())]
         published[job.uri] = diagnostics
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=job.uri, version=job.version, diagnostics=diagnostics)
@@ -256,32 +286,54 @@ def build_server(overrides: dict[str, Any]) -> tuple[LanguageServer, dict[str, b
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix])
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll]),
     )
     def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
-        """The rewrite of each published sentence in the range whose text is still what was checked."""
+        """A quick fix for each published edit in the range, and "fix all" for the document's
+        rewrites; each only where the text it replaces is still what was checked."""
         uri = params.text_document.uri
         text = server.workspace.get_text_document(uri).source
+
+        def still(change: Any) -> types.TextEdit | None:
+            region = types.Range(start=types.Position(**change["range"]["start"]),
+                                 end=types.Position(**change["range"]["end"]))
+            first = offset_at(text, region.start.line, region.start.character, encoding())
+            last = offset_at(text, region.end.line, region.end.character, encoding())
+            if first is None or last is None or text[first:last] != change["source"]:
+                return None  # edited since: the fix no longer applies
+            return types.TextEdit(range=region, new_text=change["replacement"])
+
         actions = []
-        for diagnostic in published.get(uri, []):
-            start, end = diagnostic.range.start, diagnostic.range.end
-            first = offset_at(text, start.line, start.character, encoding())
-            last = offset_at(text, end.line, end.character, encoding())
-            data = diagnostic.data
-            if not _overlaps(diagnostic.range, params.range) or first is None or last is None:
-                continue
-            if text[first:last] != data["source"]:
-                continue  # edited since: the rewrite no longer applies
-            edit = types.TextEdit(range=diagnostic.range, new_text=data["replacement"])
-            actions.append(
-                types.CodeAction(
-                    title=f"lmcor: {diagnostic.message.removeprefix('lmcor suggests: ')}",
-                    kind=types.CodeActionKind.QuickFix,
-                    diagnostics=[diagnostic],
-                    edit=types.WorkspaceEdit(changes={uri: [edit]}),
-                    is_preferred=True,
-                )
-            )
+        wanted = params.context.only
+        diagnostics = published.get(uri, [])
+        if not wanted or types.CodeActionKind.QuickFix in wanted:
+            for diagnostic in diagnostics:
+                edit = still(diagnostic.data["fix"]) if _overlaps(diagnostic.range, params.range) else None
+                if edit is not None:
+                    actions.append(types.CodeAction(
+                        title=f"lmcor: {diagnostic.message.split(':', 1)[0]}",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diagnostic],
+                        edit=types.WorkspaceEdit(changes={uri: [edit]}),
+                        is_preferred=True,
+                    ))
+        sentences: dict[str, tuple[types.TextEdit | None, list[types.Diagnostic]]] = {}
+        for diagnostic in diagnostics:  # each sentence's rewrite once, with its edits' diagnostics
+            key = json.dumps(diagnostic.data["sentence"], sort_keys=True)
+            if key not in sentences:
+                sentences[key] = (still(diagnostic.data["sentence"]), [])
+            sentences[key][1].append(diagnostic)
+        live = [(edit, covered) for edit, covered in sentences.values() if edit is not None]
+        if live and (not wanted or any(types.CodeActionKind.SourceFixAll.startswith(kind) for kind in wanted)):
+            covered = [d for _, group in live for d in group]
+            count = f"{len(covered)} edit{'s' if len(covered) != 1 else ''}"
+            actions.append(types.CodeAction(
+                title=f"lmcor: fix all in this document ({count})",
+                kind=types.CodeActionKind.SourceFixAll,
+                diagnostics=covered,
+                edit=types.WorkspaceEdit(changes={uri: [edit for edit, _ in live]}),
+            ))
         return actions
 
     @server.feature(types.SHUTDOWN)

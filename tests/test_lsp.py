@@ -142,39 +142,47 @@ def test_a_session_diagnoses_offers_the_rewrite_and_shuts_down(tmp_path, client_
     client = client_factory("-g", RULES, cwd=tmp_path)
     capabilities = client.initialize(tmp_path)["capabilities"]
     assert capabilities["textDocumentSync"]["change"] == 1  # full documents
-    assert capabilities["codeActionProvider"]["codeActionKinds"] == ["quickfix"]
+    assert capabilities["codeActionProvider"]["codeActionKinds"] == ["quickfix", "source.fixAll"]
     started = time.monotonic()
     client.open(doc, TEXT)
     published = client.wait_for("textDocument/publishDiagnostics")
     first_diagnostics_s = time.monotonic() - started
     assert published["uri"] == doc.as_uri() and published["version"] == 1
     diagnostics = published["diagnostics"]
-    assert [(d["range"], d["message"], d["source"]) for d in diagnostics] == [
-        ({"start": {"line": 2, "character": 12}, "end": {"line": 2, "character": 26}}, "lmcor suggests: This is fine.",
-         "lmcor"),
-        ({"start": {"line": 2, "character": 27}, "end": {"line": 3, "character": 10}},
-         "lmcor suggests: It has two lines.", "lmcor"),
-    ]  # UTF-16 columns: the emoji is two units
+    assert [(d["range"], d["message"], d["source"], d["code"]) for d in diagnostics] == [
+        ({"start": {"line": 2, "character": 17}, "end": {"line": 2, "character": 20}},
+         '"are" → "is": subject–verb agreement (1 of 1 candidate)', "lmcor", "lmcor/subject-verb-agreement"),
+        ({"start": {"line": 2, "character": 30}, "end": {"line": 2, "character": 34}},
+         '"have" → "has": subject–verb agreement (1 of 1 candidate)', "lmcor", "lmcor/subject-verb-agreement"),
+    ]  # one per edit, on the changed word; UTF-16 columns: the emoji is two units
     actions = client.request("textDocument/codeAction", {
         "textDocument": {"uri": doc.as_uri()},
-        "range": {"start": {"line": 3, "character": 2}, "end": {"line": 3, "character": 2}},
+        "range": {"start": {"line": 2, "character": 31}, "end": {"line": 2, "character": 31}},
         "context": {"diagnostics": diagnostics},
     })
-    assert [a["title"] for a in actions] == ["lmcor: It has two lines."] and actions[0]["kind"] == "quickfix"
-    all_edits = [{"range": d["range"], "newText": d["data"]["replacement"]} for d in diagnostics]
-    assert _apply(TEXT, actions[0]["edit"]["changes"][doc.as_uri()]) == TEXT.replace("It have\ntwo", "It has\ntwo")
-    assert _apply(TEXT, all_edits) == FIXED == run_lmcor("fix", "-g", RULES, str(doc)).stdout.decode()
+    assert [(a["title"], a["kind"]) for a in actions] == [
+        ('lmcor: "have" → "has"', "quickfix"), ("lmcor: fix all in this document (2 edits)", "source.fixAll")]
+    assert _apply(TEXT, actions[0]["edit"]["changes"][doc.as_uri()]) == TEXT.replace("It have", "It has")
+    fix_all = actions[1]["edit"]["changes"][doc.as_uri()]
+    assert _apply(TEXT, fix_all) == FIXED == run_lmcor("fix", "-g", RULES, str(doc)).stdout.decode()
+    each = [{"range": d["data"]["fix"]["range"], "newText": d["data"]["fix"]["replacement"]} for d in diagnostics]
+    assert _apply(TEXT, each) == FIXED
+    on_save = client.request("textDocument/codeAction", {
+        "textDocument": {"uri": doc.as_uri()},
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+        "context": {"diagnostics": [], "only": ["source.fixAll"]},
+    })
+    assert [a["kind"] for a in on_save] == ["source.fixAll"]
 
-    edited = TEXT.replace("This are fine", "This are quite fine")
+    edited = TEXT.replace("This are fine", "These are fine")
     client.change(doc, edited, version=2)
     stale = client.request("textDocument/codeAction", {
         "textDocument": {"uri": doc.as_uri()},
         "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics},
     })
-    assert stale == []  # the text under the old diagnostic changed: no edit on top of it
+    assert stale == []  # the text under the old "are" changed, and "It have" moved a column: no fix on top of them
     again = client.wait_for("textDocument/publishDiagnostics")
-    assert (again["version"] == 2
-            and [d["message"] for d in again["diagnostics"]][0] == "lmcor suggests: This is quite fine.")
+    assert again["version"] == 2 and [d["message"].split(":")[0] for d in again["diagnostics"]] == ['"have" → "has"']
 
     client.notify("textDocument/didClose", {"textDocument": {"uri": doc.as_uri()}})
     assert client.wait_for("textDocument/publishDiagnostics")["diagnostics"] == []
@@ -216,7 +224,7 @@ def test_an_edit_supersedes_the_work_on_the_version_before(tmp_path, client_fact
     assert time.monotonic() - asked < 1.5  # answered while the model works on version 1
     published = client.wait_for("textDocument/publishDiagnostics")
     assert published["version"] == 2  # nothing was published for version 1
-    assert [d["message"] for d in published["diagnostics"]] == ["lmcor suggests: It has three."]
+    assert [d["message"].split(":")[0] for d in published["diagnostics"]] == ['"have" → "has"']
     assert calls.read_text() == "1\n1\n"  # version 1 stopped after its first batch; version 2 had one
     assert client.close() == 0
 
@@ -270,3 +278,22 @@ def test_sigterm_ends_the_server_at_once_with_stdin_still_open(tmp_path, client_
     time.sleep(0.5)
     client.proc.send_signal(signal.SIGTERM)
     assert client.proc.wait(timeout=5) == 143
+
+
+def test_fix_all_skips_only_the_sentences_edited_since(tmp_path, client_factory):
+    doc = tmp_path / "notes.md"
+    text = "This are one.\n\nIt have two.\n"
+    client = client_factory("-g", RULES, cwd=tmp_path)
+    client.initialize(tmp_path)
+    client.open(doc, text)
+    assert len(client.wait_for("textDocument/publishDiagnostics")["diagnostics"]) == 2
+    edited = text.replace("This are", "Those are")
+    client.change(doc, edited, version=2)
+    actions = client.request("textDocument/codeAction", {
+        "textDocument": {"uri": doc.as_uri()},
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+        "context": {"diagnostics": [], "only": ["source"]},
+    })
+    assert [a["title"] for a in actions] == ["lmcor: fix all in this document (1 edit)"]
+    assert _apply(edited, actions[0]["edit"]["changes"][doc.as_uri()]) == "Those are one.\n\nIt has two.\n"
+    assert client.close() == 0
