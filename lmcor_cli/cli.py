@@ -66,6 +66,8 @@ def fix(
     in_place: Annotated[bool, typer.Option(
         "--in-place", "-i", help="Rewrite the files (atomically; untouched if nothing changes).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 if any file would change.")] = False,
+    interactive: Annotated[bool, typer.Option(
+        "--interactive", help="Review the edits one by one at the terminal, then write the files.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show a unified diff (same as --format diff).")] = False,
     output_format: Annotated[FixFormat, typer.Option(
         "--format",
@@ -123,7 +125,7 @@ def fix(
     )
     options = FixOptions(
         files=files or [], in_place=in_place, check=check, output_format="diff" if diff else output_format.value,
-        stdin_filename=stdin_filename,
+        stdin_filename=stdin_filename, interactive=interactive,
     )
     raise typer.Exit(handle(options, settings, env))
 

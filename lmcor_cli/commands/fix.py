@@ -18,6 +18,7 @@ from lmcor_cli.edit_report import LocatedEdit, located_edits
 from lmcor_cli.engine_factory import build_engine
 from lmcor_cli.errors import (
     EXIT_CHANGES,
+    EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_MODEL,
     EXIT_OK,
@@ -52,9 +53,12 @@ class FixOptions:
     check: bool
     output_format: str
     stdin_filename: str | None = None  # what piped text is: its syntax, config and ignore rules
+    interactive: bool = False  # review edit by edit, then write
 
 
 def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
+    if options.interactive:
+        return run_review(options, settings, env)
     files = _input_names(options, env)
     engine = build_engine(settings, env)
     progress = _progress(env, len(files)) if (options.in_place or options.check) and env.stderr_is_tty else None
@@ -104,6 +108,67 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
         worst = max(worst, EXIT_MODEL)
     if options.check and would_change and worst == EXIT_OK:
         return EXIT_CHANGES
+    return worst
+
+
+def run_review(options: FixOptions, settings: Settings, env: Env) -> int:
+    """``--interactive``: every file's edits reviewed one by one; the accepted ones written at
+    the end, one atomic write per file (Ctrl-C writes nothing)."""
+    from rich.console import Console
+
+    from lmcor_cli.review import Reviewer, review_document
+
+    if not options.files or "-" in options.files:
+        raise UsageError("--interactive reviews files: name them (not '-')")
+    if options.in_place or options.check or options.output_format != "text":
+        raise UsageError("--interactive writes the files itself: use it without -i, --check, --diff and --format")
+    if not env.stdin_is_tty:
+        raise UsageError("--interactive asks at the terminal, but stdin is not one")
+    files = _input_names(options, env)
+    engine = build_engine(settings, env)
+    reviewer = Reviewer(Console(highlight=False))
+    pending: list[tuple[Path, bytes, str]] = []
+    worst = EXIT_OK
+    try:
+        for name in files:
+            if settings.ignores(name):
+                env.notice(f"{name}: ignored by configuration")
+                continue
+            try:
+                source = open_source(name)
+            except InputError as exc:
+                env.error(str(exc))
+                worst = max(worst, exc.exit_code)
+                continue
+            try:
+                assert source.path is not None
+                before = source.path.read_bytes()
+                original = before.decode("utf-8")
+                check = OutputCheck(name, source.lines())
+                pieces = check.verified(fix_document(check.lines(), syntax_for(name, settings.syntax), engine,
+                                                     notice=lambda m: env.notice(f"{name}: {m}")))
+                reviewed, quit_now = review_document(name, pieces, original, reviewer)
+            finally:
+                source.close()
+            if reviewed is not None:
+                recheck = OutputCheck(name, iter(original.splitlines(keepends=True)))
+                list(recheck.lines())
+                after = "".join(piece.text for piece in recheck.verified(reviewed))
+                if after != original:
+                    pending.append((source.path, before, after))
+            if quit_now:
+                break
+    finally:
+        if engine.cache:
+            engine.cache.close()
+    for path, before, after in pending:
+        if path.read_bytes() != before:
+            env.error(f"{path}: changed on disk during the review; not written")
+            worst = max(worst, EXIT_INPUT)
+            continue
+        with atomic_writer(path) as out:
+            out.write(after.encode("utf-8"))
+        env.warn(f"fixed {path}")
     return worst
 
 
