@@ -71,8 +71,9 @@ def fix(
     diff: Annotated[bool, typer.Option("--diff", help="Show a unified diff (same as --format diff).")] = False,
     output_format: Annotated[FixFormat, typer.Option(
         "--format",
-        help="text: corrected text; diff: unified diff; json: one object per rewritten sentence; github: workflow "
-        "annotations; sarif: a SARIF 2.1.0 log with fixes.")] = FixFormat.text,
+        help="text: corrected text; diff: unified diff; json: one object per rewritten sentence, with its edits; "
+        "github: a workflow annotation per edit; sarif: a SARIF 2.1.0 log, a result and fix per edit.",
+    )] = FixFormat.text,
     stdin_filename: Annotated[Optional[str], typer.Option(
         "--stdin-filename",
         help="The file that piped input stands for: its suffix picks the syntax, its folder the configuration, and "
@@ -229,8 +230,8 @@ def lsp(
     rules_first: RulesFirstOption = None,
     dialect: DialectOption = None,
 ) -> None:
-    """Language server on stdin/stdout: diagnostics for the sentences 'lmcor fix' would rewrite, the rewrite as a \
-quick fix.
+    """Language server on stdin/stdout: a diagnostic per edit 'lmcor fix' would make, each with its quick fix, and \
+'fix all in this document'.
 
     Each document's settings come from the configuration found from its folder, as for 'lmcor fix FILE'; these \
 flags override them.
