@@ -10,6 +10,8 @@ Definitions (all wall-clock, one process, cache off):
   one call, nothing around it (no segmentation, guard, corrector, output).
 - ``overhead``: (pipeline time − load) / ``raw_s``.
 - ``k_cost_ratio``: raw time with K candidates / raw time with the greedy one alone.
+- ``gate`` / ``gated_share``: an edit corrector's gate, and the share of sentences it let skip
+  the generator (found clean, read alone, with Harper silent).
 """
 
 from __future__ import annotations
@@ -105,6 +107,8 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env,
         "threads": settings.threads,
         "corrector": engine.key_prefix[1],
         "sentences_per_s": round(timings.sentences / pipeline_s, 3),
+        "gate": engine.gate,
+        "gated_share": round(timings.gated / timings.sentences, 3) if timings.sentences else 0.0,
         "first_output_s": round(first_output or pipeline_s, 3),
         "p50_s": round(_percentile(timings.latencies, 0.5), 3),
         "p95_s": round(_percentile(timings.latencies, 0.95), 3),

@@ -19,6 +19,7 @@ from lmcor_cli.options import (
     DialectOption,
     FixFormat,
     FluencyOption,
+    GateOption,
     GeneratorOption,
     JobsOption,
     MinConfidenceOption,
@@ -84,6 +85,7 @@ def fix(
     candidates: CandidatesOption = None,
     beam_size: BeamSizeOption = None,
     min_confidence: MinConfidenceOption = None,
+    gate: GateOption = None,
     syntax: SyntaxOption = None,
     threads: ThreadsOption = None,
     device: DeviceOption = None,
@@ -114,6 +116,7 @@ def fix(
         candidates=candidates,
         beam_size=beam_size,
         min_confidence=min_confidence,
+        gate=gate,
         syntax=enum_value(syntax),
         threads=threads,
         device=enum_value(device),
@@ -153,6 +156,7 @@ def evaluate(
     corrector: CorrectorOption = None,
     beam_size: BeamSizeOption = None,
     min_confidence: MinConfidenceOption = None,
+    gate: GateOption = None,
     threads: ThreadsOption = None,
     no_cache: NoCacheOption = False,
     fluency: FluencyOption = None,
@@ -169,8 +173,8 @@ def evaluate(
         systems = "" if hypotheses else ",".join(DEFAULT_SYSTEMS)
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
     settings = project_settings(data, generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
-                                min_confidence=min_confidence, cache=False if no_cache else None, fluency=fluency,
-                                rules_first=rules_first, sample_all=sample_all)
+                                min_confidence=min_confidence, gate=gate, cache=False if no_cache else None,
+                                fluency=fluency, rules_first=rules_first, sample_all=sample_all)
     raise typer.Exit(run_eval(data, chosen, limit, prompts, candidates, output_format.value, plot_path, hypotheses,
                               settings, env))
 
@@ -188,6 +192,7 @@ def bench(
     generator: GeneratorOption = None,
     corrector: CorrectorOption = None,
     min_confidence: MinConfidenceOption = None,
+    gate: GateOption = None,
     threads: ThreadsOption = None,
     fluency: FluencyOption = None,
     rules_first: RulesFirstOption = None,
@@ -204,7 +209,7 @@ def bench(
         env.error("give a file or --clean, not both")
         raise typer.Exit(2)
     settings = project_settings([file] if file else [], generator=generator, corrector=corrector, threads=threads,
-                                min_confidence=min_confidence, fluency=fluency, rules_first=rules_first,
+                                min_confidence=min_confidence, gate=gate, fluency=fluency, rules_first=rules_first,
                                 sample_all=sample_all)
     report = run_bench(file, candidates, settings, env, clean=clean)
     if output_format is TableFormat.json:

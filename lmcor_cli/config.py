@@ -72,6 +72,7 @@ class Settings:
     beam_size: int | None = None
     min_confidence: float | None = None  # an edit corrector's edits below this probability are not made (None: its own)
     min_error_probability: float | None = None  # ... nor any in a sentence it is this unsure about (None: its own)
+    gate: float | None = None  # sentences an edit corrector finds this clean skip the generator (None: its own)
     jobs: int = 4  # requests in flight to a generator server
     words: tuple[str, ...] = ()  # the project's words: never changed by a rewrite, known to Harper
     dialect: str = "en-US"
@@ -107,7 +108,7 @@ _COUNTS = ("candidates", "threads", "prompt_variant", "beam_size", "jobs")
 _SWITCHES = ("cache", "fluency", "rules_first", "sample_all")
 _CHOICES = {"syntax": SYNTAXES, "device": DEVICES, "dialect": DIALECTS}
 _LISTS = {"ignore": "glob strings", "words": "strings"}
-_PROBABILITIES = ("min_confidence", "min_error_probability")
+_PROBABILITIES = ("min_confidence", "min_error_probability", "gate")
 
 
 def checked(values: dict[str, Any], name: Callable[[str], str]) -> dict[str, Any]:

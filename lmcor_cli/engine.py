@@ -19,6 +19,8 @@ from lmcor_cli.errors import LmcorError, ModelError
 from lmcor_cli.generate.base import Generator, fluency_scorer
 from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
 from lmcor_cli.project_rules import ProjectRules
+from lmcor_cli.rules.harper import available as harper_available
+from lmcor_cli.rules.harper import harper_fix
 
 
 @dataclass
@@ -42,12 +44,18 @@ class Timings:
     corrector_s: float = 0.0
     sentences: int = 0
     cached: int = 0
+    gated: int = 0  # sentences the corrector found clean (and Harper too): no generator run
     failed: int = 0  # sentences the generator could not serve (kept as they were)
     latencies: list[float] = field(default_factory=list)  # seconds per computed sentence
 
 
 def guard_reason(source: str, proposal: str) -> str | None:
     return guard.rejection_reason(source, proposal) if proposal != source else None
+
+
+def harper_silent(text: str) -> bool:
+    """Harper (where it is installed) would change nothing in ``text``."""
+    return not harper_available() or harper_fix(text, frequent_spelling=True) == text
 
 
 class Engine:
@@ -66,6 +74,7 @@ class Engine:
         cache: ResultCache | None,
         fluency: bool = False,
         rules: ProjectRules = ProjectRules(),
+        gate: float | None = None,
     ):
         self._make_generator = make_generator
         self._make_corrector = make_corrector
@@ -77,7 +86,9 @@ class Engine:
         self.fluency_source: FluencyScorer | None = None  # a scorer to use instead of the generator's (eval caches one)
         self.cache = cache
         self.rules = rules  # the project's words and dialect: Harper and the guard judge by them
-        self.key_prefix: tuple[object, ...] = (generator_id, corrector_id, k) + ((rules.key(),) if rules.key() else ())
+        self.gate = gate  # below this error probability (and with Harper silent) a sentence skips the generator
+        self.key_prefix: tuple[object, ...] = ((generator_id, corrector_id, k) + ((rules.key(),) if rules.key() else ())
+                                               + ((f"gate={gate}",) if gate is not None else ()))
         self.timings = Timings()
 
     @property
@@ -121,20 +132,37 @@ class Engine:
 
     def _compute_under_rules(self, texts: list[str]) -> list[Outcome]:
         started = time.perf_counter()
+        gated = self.gated(texts)
+        wanted = [text for text, skip in zip(texts, gated) if not skip]
         try:
-            raw = self.generator.candidates(texts, self.k)
+            made = iter(self.generator.candidates(wanted, self.k) if wanted else [])
         except LmcorError:
             raise
         except Exception as exc:  # a plugin or runtime failure: report it, never a traceback
             raise ModelError(f"generator failed: {type(exc).__name__}: {exc}") from exc
+        raw = [[] if skip else next(made) for skip in gated]
         self.timings.generator_s += time.perf_counter() - started
-        outcomes = self.decide(texts, raw)
+        outcomes = self.decide_pooled(texts, raw, self.pools(texts, raw), gated)
         per_sentence = (time.perf_counter() - started) / len(texts)
         self.timings.latencies.extend([per_sentence] * len(texts))
         for outcome in outcomes:
             outcome.seconds = per_sentence
             self.timings.failed += outcome.failed
         return outcomes
+
+    def gated(self, texts: list[str]) -> list[bool]:
+        """Which sentences skip the generator: those the corrector, reading them alone, finds
+        clean with confidence (error probability below ``gate``) and Harper leaves as they are."""
+        corrector = self.corrector
+        probabilities = getattr(corrector, "error_probabilities", None)
+        if self.gate is None or probabilities is None:
+            return [False] * len(texts)
+        started = time.perf_counter()
+        unsure = probabilities(texts)
+        gated = [p < self.gate and harper_silent(text) for text, p in zip(texts, unsure)]
+        self.timings.corrector_s += time.perf_counter() - started
+        self.timings.gated += sum(gated)
+        return gated
 
     def decide(self, texts: list[str], raw: list[list[Candidate]]) -> list[Outcome]:
         """Given each sentence's raw candidates: the pool, the corrector's edits, the guards'
@@ -148,14 +176,21 @@ class Engine:
             return [clean_pool(text, pool) for text, pool in zip(texts, raw)]
         return [corrector_pool(text, pool, rules=rules) for text, pool in zip(texts, raw)]
 
-    def decide_pooled(self, texts: list[str], raw: list[list[Candidate]],
-                      pools: list[list[Candidate]]) -> list[Outcome]:
-        """``decide`` with the pools already built (tuning re-decides the same pools many times)."""
+    def decide_pooled(self, texts: list[str], raw: list[list[Candidate]], pools: list[list[Candidate]],
+                      gated: list[bool] | None = None) -> list[Outcome]:
+        """``decide`` with the pools already built (tuning re-decides the same pools many times);
+        the gate's verdicts are taken (``gated``) or made here."""
+        gated = self.gated(texts) if gated is None else gated
+        if any(gated):
+            kept = [i for i, skip in enumerate(gated) if not skip]
+            decided = iter(self.decide_pooled([texts[i] for i in kept], [raw[i] for i in kept],
+                                              [pools[i] for i in kept], [False] * len(kept)))
+            return [Outcome(text, text, [], "gate") if skip else next(decided) for text, skip in zip(texts, gated)]
         corrector = self.corrector
         started = time.perf_counter()
         if corrector is not None:
             fluency = (self.fluency_source or fluency_scorer(self.generator)) if self.fluency else None
-            corrections = corrector.correct(texts, pools, fluency)
+            corrections = corrector.correct(texts, pools, fluency) if texts else []
             system = "corrector"
         else:
             corrections = [Correction.between(text, greedy_choice(text, pool), "greedy")

@@ -103,4 +103,13 @@ def build_engine(settings: Settings, env: Env) -> Engine:
         k=k,
         cache=cache,
         rules=settings.rules,
+        gate=gate_threshold(settings, info),
     )
+
+
+def gate_threshold(settings: Settings, info: CorrectorInfo | None) -> float | None:
+    """The gate of an edit corrector: the configured one, else the corrector's own (tuned at
+    export); other correctors cannot read a sentence alone, so every sentence gets candidates."""
+    if info is None or info.meta.architecture != "edit-tagger":
+        return None
+    return settings.gate if settings.gate is not None else info.meta.gate

@@ -77,6 +77,11 @@ MinConfidenceOption = Annotated[Optional[float], typer.Option(
     "--min-confidence", min=0.0, max=1.0,
     help="Make only the edit corrector's edits at least this probable (default: the corrector's own, tuned so that "
          "correct prose stays as it is).", show_default=False)]
+GateOption = Annotated[Optional[float], typer.Option(
+    "--gate", min=0.0, max=1.0,
+    help="With an edit corrector: a sentence it finds this unlikely to hold an error (read alone), and that Harper "
+         "leaves as it is, skips the generator (default: the corrector's own; 0 turns the gate off).",
+    show_default=False)]
 SyntaxOption = Annotated[Optional[Syntax], typer.Option(
     "--syntax", help="Input syntax (auto: by file suffix; stdin is Markdown).")]
 ThreadsOption = Annotated[Optional[int], typer.Option(

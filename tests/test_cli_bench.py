@@ -5,7 +5,7 @@ import json
 from conftest import RULES, run_lmcor
 
 KEYS = {"sentences_per_s", "first_output_s", "p50_s", "p95_s", "peak_rss_mb", "generator_s", "corrector_s",
-        "other_s", "raw_s", "overhead", "k_cost_ratio"}
+        "other_s", "raw_s", "overhead", "k_cost_ratio", "gate", "gated_share"}
 
 
 def test_bench_json_reports_every_key_on_the_shipped_sample():
@@ -14,6 +14,7 @@ def test_bench_json_reports_every_key_on_the_shipped_sample():
     report = json.loads(result.stdout)
     assert KEYS <= set(report)
     assert report["sentences"] == 101 and report["candidates"] == 3
+    assert report["gate"] is None and report["gated_share"] == 0.0  # no edit corrector: no gate
     assert report["sentences_per_s"] > 0 and report["peak_rss_mb"] > 10
     assert report["p50_s"] <= report["p95_s"]
     total = report["generator_s"] + report["corrector_s"] + report["other_s"]

@@ -161,3 +161,23 @@ def test_unreadable_pool_scorer_is_a_one_line_error(exported, tmp_path) -> None:
     result = run_lmcor("fix", "-", "-c", str(folder), "-g", RULES, "--no-cache", input=b"She go home now.\n")
     assert result.returncode != 0
     assert b"pool_scorer.json" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_gate_skips_the_generator_for_sentences_found_clean(exported, tmp_path) -> None:
+    """A head sure that every word is right gates every sentence Harper leaves alone: the
+    generator is asked only about the sentence Harper would change."""
+    sure = _copy(exported, tmp_path / "sure")
+    tags = json.loads((sure / "tags.json").read_text())
+    bias = np.full(len(tags), -50.0, dtype=np.float32)
+    bias[tags.index("$KEEP")] = 50.0
+    np.savez(sure / "head.npz", weight=np.zeros_like(np.load(exported / "head.npz")["weight"]), bias=bias)
+    calls = tmp_path / "calls.txt"
+    text = b"The cat sits on the mat. The dog sleeps by the door. This are teh best days.\n"
+    args = ["fix", "-", "-c", str(sure), "-g", RULES, "--no-cache"]
+    gated = run_lmcor(*args, "--gate", "0.5", input=text, env={"LMCOR_TEST_CALLS": str(calls)})
+    assert gated.returncode == 0, gated.stderr
+    assert calls.read_text() == "1\n"  # one call, for one sentence
+    calls.unlink()
+    ungated = run_lmcor(*args, "--gate", "0", input=text, env={"LMCOR_TEST_CALLS": str(calls)})
+    assert ungated.returncode == 0 and calls.read_text() == "3\n"
+    assert gated.stdout == ungated.stdout  # this head keeps everything either way

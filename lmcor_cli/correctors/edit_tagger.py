@@ -100,6 +100,15 @@ class EditCorrector:
         return [self._choose(source, model_input, probs)
                 for source, model_input, probs in zip(sources, *self._encode(sources, pools))]
 
+    def error_probabilities(self, sources: Sequence[str]) -> list[float]:
+        """Per sentence, read alone (no pool), the highest probability that some word needs an
+        edit: the gate lets sentences below a threshold skip the generator."""
+        if self._encoder is None:
+            self._load()
+        keep = self._tags.index(KEEP)
+        _, probabilities = self._encode(sources, [[] for _ in sources])
+        return [float((1.0 - probs[:, keep]).max()) if len(probs) else 0.0 for probs in probabilities]
+
     def proposal_features(self, sources: Sequence[str],
                           pools: Sequence[Sequence[Candidate]]) -> list[list[tuple[Proposal, list[float]]]]:
         """Per sentence, the pool's proposals with what the pool scorer knows about each

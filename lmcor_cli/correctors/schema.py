@@ -42,6 +42,7 @@ class CorrectorMeta:
     keep_bias: float = 0.0  # added to $KEEP's probability before choosing a tag
     passes: int = 3
     min_pool_probability: float = 0.5  # the pool scorer's probability for a pool edit (pool_scorer.json)
+    gate: float | None = None  # below this error probability, read alone, a sentence skips the generator (None: off)
 
     @classmethod
     def read(cls, folder: Path) -> CorrectorMeta:
