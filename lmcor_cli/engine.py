@@ -135,11 +135,12 @@ class Engine:
         gated = self.gated(texts)
         wanted = [text for text, skip in zip(texts, gated) if not skip]
         try:
-            made = iter(self.generator.candidates(wanted, self.k) if wanted else [])
+            answered = self.generator.candidates(wanted, self.k) if wanted else []
         except LmcorError:
             raise
         except Exception as exc:  # a plugin or runtime failure: report it, never a traceback
             raise ModelError(f"generator failed: {type(exc).__name__}: {exc}") from exc
+        made = iter(answered)
         raw = [[] if skip else next(made) for skip in gated]
         self.timings.generator_s += time.perf_counter() - started
         outcomes = self.decide_pooled(texts, raw, self.pools(texts, raw), gated)
