@@ -8,8 +8,14 @@ Definitions (all wall-clock, one process, cache off):
   model loading, is part of ``other_s``).
 - ``raw_s``: the same generator producing the same K candidates for the same sentences in
   one call, nothing around it (no segmentation, guard, corrector, output).
-- ``overhead``: (pipeline time − load) / ``raw_s``.
+- ``greedy_raw_s``: the same, the greedy candidate alone.
+- ``overhead``: (pipeline time − load) / ``raw_s``; ``vs_greedy``: (pipeline time − load) /
+  ``greedy_raw_s`` (below 1: lmcor is faster than its generator's greedy pass alone could be).
 - ``k_cost_ratio``: raw time with K candidates / raw time with the greedy one alone.
+- ``runs``: the whole measurement is repeated (pipeline, then raw generator, alternated, since
+  timings on a shared VM drift by 15-40 % within minutes); the figures are the run with the
+  median ``sentences_per_s``, and ``sentences_per_s_runs``, ``vs_greedy_runs`` and ``spread``
+  ((fastest − slowest) / median) show how far the runs agree.
 - ``gate`` / ``gated_share``: an edit corrector's gate, and the share of sentences it let skip
   the generator (found clean, read alone, with Harper silent).
 """
@@ -59,13 +65,50 @@ def _read(path: Path) -> str:
         source.close()
 
 
-def run_bench(path: Path | None, k: int, settings: Settings, env: Env,
-              clean: bool = False) -> dict[str, float | int | str]:
+def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bool = False,
+              repeat: int = 3) -> dict[str, object]:
+    """``repeat`` runs, each the pipeline then the raw generator (so drift hits both alike);
+    the median run's figures, and every run's speed and greedy ratio for the spread."""
     name, text = (str(path), _read(path)) if path else sample_text(clean)
     syntax = syntax_for(name, settings.syntax)
     settings = replace(settings, cache=False, candidates=k)
-    engine = build_engine(settings, env)
+    sentences = [
+        s.text
+        for chunk in iter_chunks(io.StringIO(text, newline=""), syntax)
+        for p in paragraphs(chunk, syntax)
+        for s in p.sentences
+        if s.rewritable
+    ]
+    runs = []
+    raw_pools: list[list[Candidate]] = []
+    for _ in range(max(repeat, 1)):
+        run = _pipeline_run(text, syntax, settings, env)
+        raw_s, greedy_s, raw_pools = _raw_run(settings, env, sentences, k)
+        run.update(raw_s=round(raw_s, 2), greedy_raw_s=round(greedy_s, 2),
+                   overhead=round((run["pipeline_s"] - run["load_s"]) / raw_s, 3) if raw_s else 0.0,
+                   vs_greedy=round((run["pipeline_s"] - run["load_s"]) / greedy_s, 3) if greedy_s else 0.0,
+                   k_cost_ratio=round(raw_s / greedy_s, 3) if greedy_s else 0.0)
+        runs.append(run)
+    speeds = sorted(run["sentences_per_s"] for run in runs)
+    median = sorted(runs, key=lambda run: run["sentences_per_s"])[len(runs) // 2]
+    alone, pooled = corrector_speed(settings, sentences, raw_pools)
+    return {
+        "file": name,
+        "candidates": k,
+        "threads": settings.threads,
+        "runs": len(runs),
+        **median,
+        "sentences_per_s_runs": [run["sentences_per_s"] for run in runs],
+        "spread": round((speeds[-1] - speeds[0]) / median["sentences_per_s"], 3) if median["sentences_per_s"] else 0.0,
+        "vs_greedy_runs": [run["vs_greedy"] for run in runs],
+        "corrector_alone_per_s": alone,
+        "corrector_pool_per_s": pooled,
+    }
 
+
+def _pipeline_run(text: str, syntax: str, settings: Settings, env: Env) -> dict[str, float | int | str | None]:
+    """One timed ``lmcor fix`` of the text with fresh models (model loading included)."""
+    engine = build_engine(settings, env)
     started = time.perf_counter()
     first_output = None
     sink = io.StringIO()
@@ -74,37 +117,13 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env,
         if first_output is None and engine.timings.sentences:
             first_output = time.perf_counter() - started
     pipeline_s = time.perf_counter() - started
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     timings = engine.timings
     load_s = getattr(engine.generator, "load_s", 0.0)
-
-    sentences = [
-        s.text
-        for chunk in iter_chunks(io.StringIO(text, newline=""), syntax)
-        for p in paragraphs(chunk, syntax)
-        for s in p.sentences
-        if s.rewritable
-    ]
     close = getattr(engine.generator, "close", None)
     if close:
         close()  # one model in memory at a time
-    spec = generator_spec(settings, resolve_device(settings.device, env))
-    raw = open_generator(spec)
-    raw.candidates(["Warm up the model ."], 1)
-    raw_started = time.perf_counter()
-    raw_pools = raw.candidates(sentences, k)
-    raw_s = time.perf_counter() - raw_started
-    greedy_started = time.perf_counter()
-    raw.candidates(sentences, 1)
-    greedy_s = time.perf_counter() - greedy_started
-
-    other_s = pipeline_s - timings.generator_s - timings.corrector_s
-    alone, pooled = corrector_speed(settings, sentences, raw_pools)
     return {
-        "file": name,
         "sentences": timings.sentences,
-        "candidates": k,
-        "threads": settings.threads,
         "corrector": engine.key_prefix[1],
         "sentences_per_s": round(timings.sentences / pipeline_s, 3),
         "gate": engine.gate,
@@ -112,19 +131,31 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env,
         "first_output_s": round(first_output or pipeline_s, 3),
         "p50_s": round(_percentile(timings.latencies, 0.5), 3),
         "p95_s": round(_percentile(timings.latencies, 0.95), 3),
-        "peak_rss_mb": round(peak_rss_mb, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "pipeline_s": round(pipeline_s, 2),
         "load_s": round(load_s, 2),
         "generator_s": round(timings.generator_s, 2),
         "corrector_s": round(timings.corrector_s, 2),
-        "other_s": round(other_s, 2),
-        "raw_s": round(raw_s, 2),
-        "greedy_raw_s": round(greedy_s, 2),
-        "overhead": round((pipeline_s - load_s) / raw_s, 3) if raw_s else 0.0,
-        "k_cost_ratio": round(raw_s / greedy_s, 3) if greedy_s else 0.0,
-        "corrector_alone_per_s": alone,
-        "corrector_pool_per_s": pooled,
+        "other_s": round(pipeline_s - timings.generator_s - timings.corrector_s, 2),
     }
+
+
+def _raw_run(settings: Settings, env: Env, sentences: list[str],
+             k: int) -> tuple[float, float, list[list[Candidate]]]:
+    """The generator alone on the same sentences: K candidates, then the greedy one alone."""
+    spec = generator_spec(settings, resolve_device(settings.device, env))
+    raw = open_generator(spec)
+    raw.candidates(["Warm up the model ."], 1)
+    started = time.perf_counter()
+    pools = raw.candidates(sentences, k)
+    raw_s = time.perf_counter() - started
+    started = time.perf_counter()
+    raw.candidates(sentences, 1)
+    greedy_s = time.perf_counter() - started
+    close = getattr(raw, "close", None)
+    if close:
+        close()
+    return raw_s, greedy_s, pools
 
 
 def corrector_speed(settings: Settings, sentences: list[str], raw_pools: list[list[Candidate]]) -> tuple[float, float]:

@@ -14,15 +14,17 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lmcor_cli.candidates import Candidate, FluencyScorer
+from lmcor_cli.correctors.base import Edit
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, output TEXT NOT NULL, candidates TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS pools (key TEXT PRIMARY KEY, candidates TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, value REAL NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, value REAL NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS edits (key TEXT PRIMARY KEY, made TEXT NOT NULL, unsafe TEXT NOT NULL)"
 )
 
 
@@ -30,6 +32,8 @@ _SCHEMA = (
 class CachedResult:
     output: str
     candidates: list[Candidate]
+    edits: list[Edit] = field(default_factory=list)  # the edits made, with confidence, origin and tag
+    unsafe: list[Edit] = field(default_factory=list)  # the unsafe fixes not made
 
 
 def cache_key(*parts: object) -> str:
@@ -86,14 +90,18 @@ class ResultCache:
         self._db = None
 
     def get(self, key: str) -> CachedResult | None:
-        row = self._read("SELECT output, candidates FROM results WHERE key = ?", key)
-        return CachedResult(row[0], _candidates(row[1])) if row else None
+        """A finished sentence; one stored without its edits (by an older lmcor) is a miss."""
+        row = self._read("SELECT r.output, r.candidates, e.made, e.unsafe FROM results r JOIN edits e "
+                         "ON e.key = r.key WHERE r.key = ?", key)
+        return CachedResult(row[0], _candidates(row[1]), _edits(row[2]), _edits(row[3])) if row else None
 
     def put_many(self, items: list[tuple[str, CachedResult]]) -> None:
         if not items:
             return
         rows = [(k, r.output, json.dumps([c.to_json() for c in r.candidates])) for k, r in items]
-        self._write("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+        edits = [(k, _edit_json(r.edits), _edit_json(r.unsafe)) for k, r in items]
+        self._write(("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows),
+                    ("INSERT OR REPLACE INTO edits VALUES (?, ?, ?)", edits))
 
     def get_pool(self, key: str) -> list[Candidate] | None:
         """A generator's raw candidate pool (used by ``lmcor eval`` so no pool is generated twice)."""
@@ -104,7 +112,7 @@ class ResultCache:
         if not items:
             return
         rows = [(k, json.dumps([c.to_json() for c in pool])) for k, pool in items]
-        self._write("INSERT OR REPLACE INTO pools VALUES (?, ?)", rows)
+        self._write(("INSERT OR REPLACE INTO pools VALUES (?, ?)", rows))
 
     def get_scores(self, keys: list[str]) -> dict[str, float]:
         """Stored fluency scores among ``keys`` (missing ones are simply absent)."""
@@ -123,7 +131,7 @@ class ResultCache:
 
     def put_scores(self, items: list[tuple[str, float]]) -> None:
         if items:
-            self._write("INSERT OR REPLACE INTO scores VALUES (?, ?)", items)  # type: ignore[arg-type]
+            self._write(("INSERT OR REPLACE INTO scores VALUES (?, ?)", items))  # type: ignore[arg-type]
 
     def _read(self, sql: str, key: str) -> tuple[str, ...] | None:
         db = self._connect()
@@ -135,7 +143,7 @@ class ResultCache:
             self._disable(exc)
             return None
 
-    def _write(self, sql: str, rows: list[tuple[str, ...]]) -> None:
+    def _write(self, *statements: tuple[str, list[tuple[str, ...]]]) -> None:
         """One immediate transaction, so a concurrent run waits instead of failing."""
         db = self._connect()
         if db is None:
@@ -143,7 +151,8 @@ class ResultCache:
         try:
             with db:
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany(sql, rows)
+                for sql, rows in statements:
+                    db.executemany(sql, rows)
         except sqlite3.Error as exc:
             self._disable(exc)
 
@@ -174,3 +183,11 @@ def cached_scorer(scorer: FluencyScorer, cache: ResultCache | None, model_id: st
 
 def _candidates(stored: str) -> list[Candidate]:
     return [Candidate(**c) for c in json.loads(stored)]
+
+
+def _edit_json(edits: list[Edit]) -> str:
+    return json.dumps([asdict(edit) for edit in edits], ensure_ascii=False)
+
+
+def _edits(stored: str) -> list[Edit]:
+    return [Edit(**e) for e in json.loads(stored)]

@@ -30,6 +30,7 @@ from lmcor_cli.options import (
     TableFormat,
     TableFormatOption,
     ThreadsOption,
+    UnsafeFixesOption,
     enum_value,
 )
 
@@ -85,6 +86,7 @@ def fix(
     candidates: CandidatesOption = None,
     beam_size: BeamSizeOption = None,
     min_confidence: MinConfidenceOption = None,
+    unsafe_fixes: UnsafeFixesOption = None,
     gate: GateOption = None,
     syntax: SyntaxOption = None,
     threads: ThreadsOption = None,
@@ -116,6 +118,7 @@ def fix(
         candidates=candidates,
         beam_size=beam_size,
         min_confidence=min_confidence,
+        unsafe_fixes=unsafe_fixes,
         gate=gate,
         syntax=enum_value(syntax),
         threads=threads,
@@ -145,6 +148,8 @@ def evaluate(
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Only the first N sentences.")] = None,
     prompts: Annotated[int, typer.Option("--prompts", "-p", help="Prompt variants for llm/lmcor (mean ± std).")] = 1,
     candidates: CandidateCountOption = 5,
+    repeat: Annotated[int, typer.Option(
+        "--repeat", min=1, help="Runs to take the median of (each: the pipeline, then the raw generator).")] = 3,
     output_format: TableFormatOption = TableFormat.table,
     plot_path: Annotated[Optional[Path], typer.Option(
         "--plot", help="Write a PNG bar chart (needs the [eval] extra).")] = None,
@@ -188,6 +193,8 @@ def bench(
         help="Use the shipped sample's corrected twin instead: well-edited prose, where lmcor should change "
         "nothing.")] = False,
     candidates: CandidateCountOption = 5,
+    repeat: Annotated[int, typer.Option(
+        "--repeat", min=1, help="Runs to take the median of (each: the pipeline, then the raw generator).")] = 3,
     output_format: TableFormatOption = TableFormat.table,
     generator: GeneratorOption = None,
     corrector: CorrectorOption = None,
@@ -211,7 +218,7 @@ def bench(
     settings = project_settings([file] if file else [], generator=generator, corrector=corrector, threads=threads,
                                 min_confidence=min_confidence, gate=gate, fluency=fluency, rules_first=rules_first,
                                 sample_all=sample_all)
-    report = run_bench(file, candidates, settings, env, clean=clean)
+    report = run_bench(file, candidates, settings, env, clean=clean, repeat=repeat)
     if output_format is TableFormat.json:
         print(json.dumps(report))
     else:
@@ -567,25 +574,36 @@ def train_tune_tagger(
     grid: Annotated[str, typer.Option("--grid", help="min_confidence values to try.")] = "0.3,0.4,0.5,0.6,0.7,0.8,0.9",
     pool_grid: Annotated[str, typer.Option(
         "--pool-grid", help="min_pool_probability values to try (with a pool scorer).")] = "0.3,0.4,0.5,0.6,0.7",
+    gate_grid: Annotated[str, typer.Option(
+        "--gate-grid", help="gate values to try, after the thresholds are chosen ('' leaves the gate as it is).")]
+    = "0.02,0.05,0.1,0.2,0.3",
+    max_gate_cost: Annotated[str, typer.Option(
+        "--max-gate-cost", help="GLEU,F0.5 the gate may cost on each dev set, against no gate.")] = "0.3,0.5",
     candidates: CandidateCountOption = 5,
     generator: GeneratorOption = None,
     threads: ThreadsOption = None,
 ) -> None:
-    """Tune the edit corrector's confidence thresholds on dev data, keeping clean prose unchanged."""
+    """Tune the edit corrector's confidence thresholds on dev data, keeping clean prose unchanged; then its gate:
+the highest that costs at most --max-gate-cost on each dev set (its misses are reported)."""
     from lmcor_cli.commands.train_tagger import run_tune_tagger
     from lmcor_cli.config import project_settings
 
     env = Env()
     values: list[list[float]] = []
-    for flag, text in (("--grid", grid), ("--pool-grid", pool_grid)):
+    for flag, text in (("--grid", grid), ("--pool-grid", pool_grid), ("--gate-grid", gate_grid),
+                       ("--max-gate-cost", max_gate_cost)):
         try:
             values.append([float(v) for v in text.split(",") if v.strip()])
         except ValueError:
             env.error(f"{flag} {text!r}: comma-separated numbers")
             raise typer.Exit(2) from None
     settings = project_settings(data, generator=generator, corrector=str(corrector), threads=threads)
+    if len(values[3]) != 2:
+        env.error(f"--max-gate-cost {max_gate_cost!r}: two numbers, GLEU,F0.5")
+        raise typer.Exit(2)
     raise typer.Exit(run_tune_tagger(data, clean or [], values[0], max_changed, candidates, settings, env,
-                                     pool_probabilities=values[1]))
+                                     pool_probabilities=values[1], gates=values[2],
+                                     max_gate_cost=(values[3][0], values[3][1])))
 
 
 @train_app.command("pool-scorer")

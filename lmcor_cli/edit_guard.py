@@ -31,6 +31,9 @@ FUNCTION_WORDS = frozenset(
     not also too very just only even still yet already more most much many such other another both either neither
     all own same up out off down again further once how why ever""".split()
 )
+# Refusals a writer may overrule (``--unsafe-fixes``): judgments about words (an unknown word
+# respelt, a content word deleted). The others protect structure, code, names and terms, always.
+OVERRIDABLE = ("unknown word ", "content word deleted")
 _LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _TERM_SHAPE = re.compile(r".*(?:[a-z][A-Z]|[A-Z]{2}|\d|\w-\w|_).*")
 
@@ -76,6 +79,11 @@ def allowed(source: str, edits: Sequence[Edit]) -> tuple[list[Edit], list[tuple[
         else:
             kept.append(edit)
     return kept, rejected
+
+
+def overridable(reason: str) -> bool:
+    """Whether ``--unsafe-fixes`` may make an edit refused for this reason."""
+    return reason.startswith(OVERRIDABLE)
 
 
 def _touches(edit: Edit, word: Word) -> bool:

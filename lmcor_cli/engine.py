@@ -14,7 +14,7 @@ from lmcor_cli import edit_guard, guard, project_rules
 from lmcor_cli.cache import CachedResult, ResultCache, cache_key
 from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.correctors import Correction, Corrector, Edit
-from lmcor_cli.correctors.words import apply_edits
+from lmcor_cli.correctors.words import apply_edits, overlaps
 from lmcor_cli.errors import LmcorError, ModelError
 from lmcor_cli.generate.base import Generator, fluency_scorer
 from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
@@ -36,6 +36,7 @@ class Outcome:
     failed: bool = False  # the generator could not produce candidates: not cached
     edits: list[Edit] = field(default_factory=list)  # the changes made, each with its confidence and origin
     refused: list[tuple[Edit, str]] = field(default_factory=list)  # edits the faithfulness guard dropped, and why
+    unsafe: list[Edit] = field(default_factory=list)  # fixes not made: too unsure, or overruling the guard's judgment
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Timings:
     cached: int = 0
     gated: int = 0  # sentences the corrector found clean (and Harper too): no generator run
     failed: int = 0  # sentences the generator could not serve (kept as they were)
+    fixes: int = 0  # edits made
+    unsafe: int = 0  # unsafe fixes found and not made (``--unsafe-fixes`` makes them)
     latencies: list[float] = field(default_factory=list)  # seconds per computed sentence
 
 
@@ -75,6 +78,7 @@ class Engine:
         fluency: bool = False,
         rules: ProjectRules = ProjectRules(),
         gate: float | None = None,
+        unsafe_fixes: bool = False,
     ):
         self._make_generator = make_generator
         self._make_corrector = make_corrector
@@ -87,8 +91,10 @@ class Engine:
         self.cache = cache
         self.rules = rules  # the project's words and dialect: Harper and the guard judge by them
         self.gate = gate  # below this error probability (and with Harper silent) a sentence skips the generator
+        self.unsafe_fixes = unsafe_fixes  # make the unsafe fixes too
         self.key_prefix: tuple[object, ...] = ((generator_id, corrector_id, k) + ((rules.key(),) if rules.key() else ())
-                                               + ((f"gate={gate}",) if gate is not None else ()))
+                                               + ((f"gate={gate}",) if gate is not None else ())
+                                               + (("unsafe-fixes",) if unsafe_fixes else ()))
         self.timings = Timings()
 
     @property
@@ -111,7 +117,8 @@ class Engine:
         for index, (text, key) in enumerate(zip(texts, keys)):
             hit = self.cache.get(key) if self.cache else None
             if hit is not None:
-                outcomes[index] = Outcome(text, hit.output, hit.candidates, "cache")
+                outcomes[index] = Outcome(text, hit.output, hit.candidates, "cache", edits=hit.edits,
+                                          unsafe=hit.unsafe)
                 self.timings.cached += 1
             else:
                 missing.append(index)
@@ -121,10 +128,14 @@ class Engine:
                 outcomes[index] = outcome
             if self.cache:
                 self.cache.put_many(
-                    [(keys[i], CachedResult(o.output, o.candidates)) for i, o in zip(missing, computed) if not o.failed]
+                    [(keys[i], CachedResult(o.output, o.candidates, o.edits, o.unsafe))
+                     for i, o in zip(missing, computed) if not o.failed]
                 )
         self.timings.sentences += len(texts)
-        return [o for o in outcomes if o is not None]
+        done = [o for o in outcomes if o is not None]
+        self.timings.fixes += sum(len(o.edits) for o in done if o.output != o.source)
+        self.timings.unsafe += sum(len(o.unsafe) for o in done)
+        return done
 
     def _compute(self, texts: list[str]) -> list[Outcome]:
         with project_rules.applied(self.rules):
@@ -203,6 +214,11 @@ class Engine:
             # The whole proposal must pass the sentence guard, then each edit the faithfulness guard.
             reason = guard_reason(text, correction.text)
             edits, refused = edit_guard.allowed(text, correction.edits)
+            unsafe = [u for u in unsafe_fixes(text, edits, refused, correction.unsure)
+                      if not guard_reason(text, apply_edits(text, [e.char_edit for e in [*edits, u]]))]
+            if self.unsafe_fixes:
+                edits, unsafe = sorted(edits + unsafe, key=lambda e: (e.start, e.end)), []
+                reason = None  # the sentence guard judges what is now proposed
             proposal = apply_edits(text, [e.char_edit for e in edits])
             reason = reason or guard_reason(text, proposal)
             if not pool and candidates:
@@ -215,7 +231,24 @@ class Engine:
                 if guard_reason(text, proposal):
                     edits, proposal = [], text
                 chosen_by = "greedy"
+                unsafe = [u for u in unsafe if not any(overlaps(u.char_edit, e.char_edit) for e in edits)]
             failed = any(c.origin == "error" for c in candidates)
             outcomes.append(Outcome(text, proposal, pool, chosen_by if proposal != text else "unchanged", reason,
-                                    failed=failed, edits=edits, refused=refused))
+                                    failed=failed, edits=edits, refused=refused, unsafe=unsafe))
         return outcomes
+
+
+def unsafe_fixes(source: str, made: list[Edit], refused: list[tuple[Edit, str]], unsure: list[Edit]) -> list[Edit]:
+    """The fixes ``--unsafe-fixes`` adds: edits the guard refused on a judgment about words (a term,
+    an unknown word, a deleted content word), then the corrector's unsure edits the guard allows
+    or refuses only on such a judgment; none overlapping another or the edits made."""
+    chosen: list[Edit] = []
+    candidates = [edit for edit, why in refused if edit_guard.overridable(why)]
+    for edit in unsure:
+        why = edit_guard.rejection(source, edit)
+        if why is None or edit_guard.overridable(why):
+            candidates.append(edit)
+    for edit in candidates:
+        if not any(overlaps(edit.char_edit, other.char_edit) for other in made + chosen):
+            chosen.append(edit)
+    return sorted(chosen, key=lambda e: (e.start, e.end))

@@ -104,6 +104,7 @@ def build_engine(settings: Settings, env: Env) -> Engine:
         cache=cache,
         rules=settings.rules,
         gate=gate_threshold(settings, info),
+        unsafe_fixes=settings.unsafe_fixes,
     )
 
 

@@ -77,6 +77,11 @@ MinConfidenceOption = Annotated[Optional[float], typer.Option(
     "--min-confidence", min=0.0, max=1.0,
     help="Make only the edit corrector's edits at least this probable (default: the corrector's own, tuned so that "
          "correct prose stays as it is).", show_default=False)]
+UnsafeFixesOption = Annotated[Optional[bool], typer.Option(
+    "--unsafe-fixes/--no-unsafe-fixes",
+    help="Also make the unsafe fixes: edits the corrector is unsure of, and those the guard refuses on a judgment "
+         "about words (terms, unknown words, deleted content words). --check counts them either way.",
+    show_default=False)]
 GateOption = Annotated[Optional[float], typer.Option(
     "--gate", min=0.0, max=1.0,
     help="With an edit corrector: a sentence it finds this unlikely to hold an error (read alone), and that Harper "

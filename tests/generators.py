@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from lmcor_cli.candidates import Candidate
 
-FIXES = [(r"\bThis are\b", "This is"), (r"\bIt have\b", "It has"), (r"\bshe go\b", "she goes"), (r"\bdont\b", "don't")]
+FIXES = [(r"\bThis are\b", "This is"), (r"\bIt have\b", "It has"), (r"\bshe go\b", "she goes"), (r"\bdont\b", "don't"),
+         (r"\bsysroot\b", "shoot")]  # the last: a term "corrected" into a dictionary word, which the guard refuses
 
 
 def rule_fix(sentence: str) -> str:

@@ -5,6 +5,7 @@ import sqlite3
 
 from lmcor_cli.cache import CachedResult, ResultCache, cache_key, cached_scorer
 from lmcor_cli.candidates import Candidate
+from lmcor_cli.correctors.base import Edit
 
 
 def _writer(path: str, worker: int, count: int) -> None:
@@ -22,6 +23,30 @@ def test_round_trip(tmp_path):
     cache.put_many([(key, CachedResult("This is.", [Candidate("This is.", "greedy")]))])
     hit = cache.get(key)
     assert hit == CachedResult("This is.", [Candidate("This is.", "greedy")])
+
+
+def test_edits_made_and_unsafe_come_back_with_their_confidence(tmp_path):
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    key = cache_key("This are Cryptcat.")
+    made = [Edit(4, 8, " is", 0.91, "pool", "$TAKE_1")]
+    unsafe = [Edit(8, 17, " Crypt", 0.42, "corrector", "$REPLACE_Crypt")]
+    cache.put_many([(key, CachedResult("This is Cryptcat.", [], made, unsafe))])
+    assert cache.get(key) == CachedResult("This is Cryptcat.", [], made, unsafe)
+
+
+def test_a_result_stored_without_its_edits_is_a_miss(tmp_path):
+    """An older lmcor stored results alone: such a row is recomputed, not served without its edits."""
+    path = tmp_path / "c.sqlite3"
+    key = cache_key("This are.")
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, output TEXT NOT NULL, candidates TEXT NOT NULL)")
+    db.execute("INSERT INTO results VALUES (?, ?, ?)", (key, "This is.", "[]"))
+    db.commit()
+    db.close()
+    cache = ResultCache(path)
+    assert cache.get(key) is None
+    cache.put_many([(key, CachedResult("This is.", []))])
+    assert cache.get(key) == CachedResult("This is.", [])
 
 
 def test_two_processes_share_the_cache(tmp_path):

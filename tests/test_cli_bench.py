@@ -5,14 +5,19 @@ import json
 from conftest import RULES, run_lmcor
 
 KEYS = {"sentences_per_s", "first_output_s", "p50_s", "p95_s", "peak_rss_mb", "generator_s", "corrector_s",
-        "other_s", "raw_s", "overhead", "k_cost_ratio", "gate", "gated_share"}
+        "other_s", "raw_s", "greedy_raw_s", "overhead", "vs_greedy", "k_cost_ratio", "gate", "gated_share", "runs",
+        "sentences_per_s_runs", "vs_greedy_runs", "spread"}
 
 
 def test_bench_json_reports_every_key_on_the_shipped_sample():
-    result = run_lmcor("bench", "-g", RULES, "--format", "json", "-k", "3")
+    result = run_lmcor("bench", "-g", RULES, "--format", "json", "-k", "3", "--repeat", "3")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert KEYS <= set(report)
+    runs = report["sentences_per_s_runs"]
+    assert report["runs"] == len(runs) == 3 and report["sentences_per_s"] == sorted(runs)[1]  # the median run
+    assert report["spread"] == round((max(runs) - min(runs)) / report["sentences_per_s"], 3)
+    assert report["vs_greedy"] in report["vs_greedy_runs"]
     assert report["sentences"] == 101 and report["candidates"] == 3
     assert report["gate"] is None and report["gated_share"] == 0.0  # no edit corrector: no gate
     assert report["sentences_per_s"] > 0 and report["peak_rss_mb"] > 10
@@ -24,8 +29,8 @@ def test_bench_json_reports_every_key_on_the_shipped_sample():
 def test_bench_on_a_user_file(tmp_path):
     doc = tmp_path / "doc.md"
     doc.write_text("This are one. It have two.\n")
-    report = json.loads(run_lmcor("bench", str(doc), "-g", RULES, "--format", "json").stdout)
-    assert report["sentences"] == 2 and report["file"] == str(doc)
+    report = json.loads(run_lmcor("bench", str(doc), "-g", RULES, "--format", "json", "--repeat", "1").stdout)
+    assert report["sentences"] == 2 and report["file"] == str(doc) and report["runs"] == 1
 
 
 def test_bench_clean_runs_the_corrected_twin_of_the_sample():

@@ -181,3 +181,49 @@ def test_gate_skips_the_generator_for_sentences_found_clean(exported, tmp_path) 
     ungated = run_lmcor(*args, "--gate", "0", input=text, env={"LMCOR_TEST_CALLS": str(calls)})
     assert ungated.returncode == 0 and calls.read_text() == "3\n"
     assert gated.stdout == ungated.stdout  # this head keeps everything either way
+
+
+def test_unsure_edits_are_unsafe_fixes(exported, tmp_path) -> None:
+    """A head that says $CASE_UPPER (0.6) over $KEEP (0.4) at every word: below --min-confidence 0.9
+    its edits are unsure, so lmcor fix keeps the text, --check counts them as unsafe fixes, and
+    --unsafe-fixes makes them (the guard still keeps the flag as written)."""
+    unsure = _copy(exported, tmp_path / "unsure")
+    tags = json.loads((unsure / "tags.json").read_text())
+    bias = np.full(len(tags), -50.0, dtype=np.float32)
+    bias[tags.index("$CASE_UPPER")], bias[tags.index("$KEEP")] = np.log(0.6), np.log(0.4)
+    np.savez(unsure / "head.npz", weight=np.zeros_like(np.load(exported / "head.npz")["weight"]), bias=bias)
+    [correction] = open_corrector(inspect_corrector(unsure), min_confidence=0.9).correct(["the cat sat here."], [[]])
+    assert not correction.edits and [e.tag for e in correction.unsure] == ["$CASE_UPPER"] * 4
+    assert all(abs(e.confidence - 0.6) < 1e-3 for e in correction.unsure)
+    text = b"the cat sat with --dry-run here.\n"
+    args = ["fix", "-", "-c", str(unsure), "-g", RULES, "--no-cache", "--min-confidence", "0.9"]
+    kept = run_lmcor(*args, input=text)
+    assert kept.returncode == 0 and kept.stdout == text, kept.stderr
+    check = run_lmcor(*args, "--check", input=text)
+    assert check.returncode == 0 and check.stderr.decode().splitlines()[-1].startswith("lmcor: no safe fixes; ")
+    made = run_lmcor(*args, "--unsafe-fixes", input=text)
+    assert made.returncode == 0 and made.stdout.startswith(b"The ") and b"--dry-run" in made.stdout, made.stderr
+
+
+def test_tune_tagger_chooses_the_highest_gate_within_its_cost(exported, tmp_path) -> None:
+    """A head sure that every word is right makes no edit, so gating costs nothing: the highest gate
+    tried is chosen and stored, and each row reports the share gated and the gate's misses (here
+    the sentence with a gold edit, when Harper is silent on it)."""
+    sure = _copy(exported, tmp_path / "sure")
+    tags = json.loads((sure / "tags.json").read_text())
+    bias = np.full(len(tags), -50.0, dtype=np.float32)
+    bias[tags.index("$KEEP")] = 50.0
+    np.savez(sure / "head.npz", weight=np.zeros_like(np.load(exported / "head.npz")["weight"]), bias=bias)
+    data = tmp_path / "dev.jsonl"
+    rows = [{"id": "1", "source": "She walk home .", "references": ["She walks home ."]},
+            {"id": "2", "source": "The cat sits .", "references": ["The cat sits ."]}]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = run_lmcor("train", "tune-tagger", str(data), "-c", str(sure), "-g", RULES, "--grid", "0.5",
+                       "--gate-grid", "0.1,0.5", env={"LMCOR_CACHE_DIR": str(tmp_path / "cache")}, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["chosen"]["gate"] == 0.5 and json.loads((sure / "lmcor.json").read_text())["gate"] == 0.5
+    [low, high] = report["gate_grid"]
+    measured = high[str(data)]
+    assert measured["gated_share"] >= 0.5 and measured["misses"] in (0.0, 1.0) and measured["gleu_cost"] == 0.0
+    assert low["worst_f0.5_cost"] == high["worst_f0.5_cost"] == 0.0

@@ -6,7 +6,7 @@ import pytest
 
 from lmcor_cli import project_rules
 from lmcor_cli.correctors.base import Correction
-from lmcor_cli.edit_guard import allowed
+from lmcor_cli.edit_guard import allowed, overridable
 from lmcor_cli.project_rules import ProjectRules
 
 
@@ -58,3 +58,14 @@ def test_fixes_pass(source: str, target: str) -> None:
 def test_project_words_are_kept() -> None:
     with project_rules.applied(ProjectRules(words=("frobnicate",))):
         assert verdicts("We frobnicate data.", "We fabricate data.") == ["project word"]
+
+
+@pytest.mark.parametrize(("reason", "expected"), [
+    ("unknown word 'cuda'", True), ("content word deleted", True), ("line-final colon", False),
+    ("final punctuation after code", False), ("code-like token", False), ("term 'Cryptcat'", False),
+    ("project word", False),
+])
+def test_only_judgments_about_words_can_be_overruled(reason: str, expected: bool) -> None:
+    """--unsafe-fixes may make what the guard refused on a judgment about a word, never what
+    protects structure, code, names and terms, or the project's words."""
+    assert overridable(reason) is expected

@@ -65,6 +65,7 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
     sarif = SarifLog() if options.output_format == "sarif" else None
     worst = EXIT_OK
     would_change: list[str] = []
+    only_unsafe: list[tuple[str, int]] = []  # files whose only fixes are unsafe, and how many
     try:
         for name in files:
             shown = options.stdin_filename if name == "-" and options.stdin_filename else name
@@ -81,6 +82,7 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
                 env.error(str(exc))
                 worst = max(worst, exc.exit_code)
                 continue
+            unsafe_before = engine.timings.unsafe
             try:
                 changed = _fix_one(source, options, settings, engine, env, sarif)
             except (InputError, InternalError) as exc:
@@ -93,6 +95,8 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
                 progress.advance(progress.task_ids[0])
             if changed and options.check:
                 would_change.append(shown)
+            elif options.check and engine.timings.unsafe > unsafe_before:
+                only_unsafe.append((shown, engine.timings.unsafe - unsafe_before))
     finally:
         if progress:
             progress.stop()
@@ -102,6 +106,10 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
         sys.stdout.write(sarif.to_json() + "\n")  # one log for the whole run, whatever was found
     for name in would_change:
         env.warn(f"would fix {name}")
+    for name, count in only_unsafe:
+        env.warn(f"{name}: {_fixes(count, 'unsafe fix')} only, not made without --unsafe-fixes")
+    if options.check and (would_change or only_unsafe):
+        _check_summary(engine, len(would_change), env)
     if engine.timings.failed:
         env.error(f"{engine.timings.failed} sentence(s) could not be checked (generator failures) and were kept as "
                   "they were")
@@ -109,6 +117,22 @@ def run_fix(options: FixOptions, settings: Settings, env: Env) -> int:
     if options.check and would_change and worst == EXIT_OK:
         return EXIT_CHANGES
     return worst
+
+
+def _fixes(count: int, noun: str = "fix") -> str:
+    return f"{count} {noun}{'es' if count != 1 else ''}"
+
+
+def _check_summary(engine: Engine, files: int, env: Env) -> None:
+    """How many fixes ``lmcor fix`` would make, and how many more ``--unsafe-fixes`` would."""
+    unsafe = engine.timings.unsafe
+    them = "it" if unsafe == 1 else "them"
+    if not files:
+        env.warn(f"no safe fixes; {_fixes(unsafe, 'unsafe fix')} (--unsafe-fixes makes {them})")
+        return
+    made = f"{_fixes(engine.timings.fixes)} in {files} file{'s' if files != 1 else ''}"
+    more = f"; {unsafe} more {'is' if unsafe == 1 else 'are'} unsafe (--unsafe-fixes makes {them})" if unsafe else ""
+    env.warn(made + more)
 
 
 def run_review(options: FixOptions, settings: Settings, env: Env) -> int:
@@ -225,7 +249,7 @@ def _fix_one(
         assert source.path is not None
         return _write_in_place(source.path, pieces, options, env, source.name)
     if options.check and options.output_format == "text":
-        return any(piece.rewrites for piece in pieces)
+        return sum(bool(piece.rewrites) for piece in pieces) > 0  # every sentence read: the counts are complete
     if options.output_format == "text":
         return _stream_text(pieces)
     if options.output_format == "json":

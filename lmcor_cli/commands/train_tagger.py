@@ -110,8 +110,9 @@ def run_fit_pool_scorer(triple_files: list[Path], corrector_path: Path, l2: floa
     return 0
 
 
-def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float], max_changed: float,
-                    k: int, settings, env: Env, pool_probabilities: list[float] = ()) -> int:  # type: ignore[no-untyped-def]
+def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float], max_changed: float,  # type: ignore[no-untyped-def]
+                    k: int, settings, env: Env, pool_probabilities: list[float] = (), gates: list[float] = (),
+                    max_gate_cost: tuple[float, float] = (0.3, 0.5)) -> int:
     """Choose the edit corrector's ``min_confidence`` (and, where it has a pool scorer, its
     ``min_pool_probability``): the best mean of GLEU and F0.5 on ``data`` among the values
     that change at most ``max_changed`` % of the ``clean`` sentences (whose references are
@@ -131,6 +132,7 @@ def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float
     from lmcor_cli.train.export import refresh_checksums
 
     engine = build_engine(replace(settings, cache=False, min_confidence=None), env)
+    engine.gate = None  # the thresholds are chosen on every sentence; the gate after them
     corrector = engine.corrector
     if not isinstance(corrector, EditCorrector):
         raise UsageError("tune-tagger needs an edit corrector (--corrector FOLDER)")
@@ -162,10 +164,52 @@ def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float
     best = max(allowed, key=lambda r: r["objective"])  # type: ignore[arg-type,return-value]
     meta = replace(base, min_confidence=float(best["min_confidence"]),  # type: ignore[arg-type]
                    min_pool_probability=float(best["min_pool_probability"]))  # type: ignore[arg-type]
+    gate_rows: list[dict[str, object]] = []
+    if gates:
+        corrector.meta = meta
+        with project_rules.applied(engine.rules):
+            gate_rows = gate_grid(engine, [(p, dev, raw, pools) for p, dev, raw, pools in sets if p in data], gates)
+        for row in gate_rows:
+            env.stderr.print(f"lmcor: gate {row['gate']}: {json.dumps(row)}", markup=False)
+        within = [r["gate"] for r in gate_rows if r["worst_gleu_cost"] <= max_gate_cost[0]
+                  and r["worst_f0.5_cost"] <= max_gate_cost[1]]
+        meta = replace(meta, gate=max(within, default=None))  # type: ignore[type-var]
     meta.write(corrector.info.path)
     refresh_checksums(corrector.info.path)
     env.stderr.print(f"lmcor: chose min_confidence {meta.min_confidence}, min_pool_probability "
-                     f"{meta.min_pool_probability} → {corrector.info.path / META_FILE}", markup=False)
+                     f"{meta.min_pool_probability}, gate {meta.gate} → {corrector.info.path / META_FILE}", markup=False)
     print(json.dumps({"chosen": {"min_confidence": meta.min_confidence,
-                                 "min_pool_probability": meta.min_pool_probability}, "grid": rows}))
+                                 "min_pool_probability": meta.min_pool_probability, "gate": meta.gate},
+                      "grid": rows, "gate_grid": gate_rows}))
     return 0
+
+
+def gate_grid(engine, sets, gates: list[float]) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Per gate value and dev set: the share of sentences it lets skip the generator, its misses
+    (the share of sentences with gold edits among them it skipped) and what it costs in GLEU and
+    F0.5 against no gate, with the same corrector and pools (call under the project rules)."""
+    from lmcor_cli.engine import harper_silent
+
+    measured = []
+    for path, dev, raw, pools in sets:
+        probabilities = engine.corrector.error_probabilities(dev.sources)
+        silent = [harper_silent(text) for text in dev.sources]
+        needs = [any(edits for edits in gold) for gold in dev.gold]
+        ungated = dev.score([o.output for o in engine.decide_pooled(dev.sources, raw, pools, [False] * len(raw))])
+        measured.append((path, dev, raw, pools, probabilities, silent, needs, ungated))
+    rows = []
+    for gate in gates:
+        row: dict[str, object] = {"gate": gate}
+        costs = []
+        for path, dev, raw, pools, probabilities, silent, needs, ungated in measured:
+            gated = [p < gate and quiet for p, quiet in zip(probabilities, silent)]
+            scores = dev.score([o.output for o in engine.decide_pooled(dev.sources, raw, pools, gated)])
+            costs.append((ungated["gleu"] - scores["gleu"], ungated["f0.5"] - scores["f0.5"]))
+            row[str(path)] = {"gated_share": round(sum(gated) / max(len(gated), 1), 3),
+                              "misses": round(sum(g and n for g, n in zip(gated, needs)) / max(sum(needs), 1), 3),
+                              "gleu": scores["gleu"], "f0.5": scores["f0.5"],
+                              "gleu_cost": round(costs[-1][0], 2), "f0.5_cost": round(costs[-1][1], 2)}
+        row["worst_gleu_cost"] = round(max((c[0] for c in costs), default=0.0), 2)
+        row["worst_f0.5_cost"] = round(max((c[1] for c in costs), default=0.0), 2)
+        rows.append(row)
+    return rows

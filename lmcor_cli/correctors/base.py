@@ -40,6 +40,9 @@ class Edit:
 class Correction:
     source: str
     edits: list[Edit] = field(default_factory=list)
+    # Edits the corrector proposed with too little confidence to make by default: the
+    # unsafe fixes that ``--unsafe-fixes`` makes and ``--check`` counts.
+    unsure: list[Edit] = field(default_factory=list)
 
     @property
     def text(self) -> str:

@@ -26,6 +26,7 @@ from lmcor_cli.errors import ModelError
 from lmcor_cli.pruned_vocab import PrunedVocabulary
 
 BATCH = 32
+UNSAFE_FLOOR = 0.3  # below min_confidence but at least this probable: an unsafe fix, made only on request
 MAX_PIECES = 160  # as in training (TaggerConfig.max_pieces): beyond it, proposals are dropped, then words untagged
 
 
@@ -79,24 +80,31 @@ class EditCorrector:
             self._load()
         current = list(sources)
         first: list[list[Edit]] = [[] for _ in sources]
+        unsure: list[list[Edit]] = [[] for _ in sources]
         todo = [i for i, s in enumerate(sources) if s.strip()]
         for step in range(max(self.meta.passes, 1)):
             if not todo:
                 break
-            proposed = self.edits([current[i] for i in todo], [pools[i] for i in todo])
+            proposed = self._pass([current[i] for i in todo], [pools[i] for i in todo])
             still = []
-            for i, edits in zip(todo, proposed):
+            for i, (edits, doubtful) in zip(todo, proposed):
+                if step == 0:
+                    first[i], unsure[i] = edits, doubtful
                 if not edits:
                     continue
-                if step == 0:
-                    first[i] = edits
                 current[i] = apply_edits(current[i], [e.char_edit for e in edits])
                 still.append(i)
             todo = still
-        return [_correction(source, text, edits) for source, text, edits in zip(sources, current, first)]
+        return [replace(_correction(source, text, edits), unsure=doubtful)
+                for source, text, edits, doubtful in zip(sources, current, first, unsure)]
 
     def edits(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[Edit]]:
         """One pass: each sentence's edits, non-overlapping, the most confident first."""
+        return [edits for edits, _ in self._pass(sources, pools)]
+
+    def _pass(self, sources: Sequence[str],
+              pools: Sequence[Sequence[Candidate]]) -> list[tuple[list[Edit], list[Edit]]]:
+        """One pass: each sentence's edits, and the unsure ones it would not make."""
         return [self._choose(source, model_input, probs)
                 for source, model_input, probs in zip(sources, *self._encode(sources, pools))]
 
@@ -144,21 +152,22 @@ class EditCorrector:
                 result[i] = exp / exp.sum(axis=-1, keepdims=True)
         return result
 
-    def _choose(self, source: str, model_input, probs: np.ndarray) -> list[Edit]:  # type: ignore[no-untyped-def]
+    def _choose(self, source: str, model_input,  # type: ignore[no-untyped-def]
+                probs: np.ndarray) -> tuple[list[Edit], list[Edit]]:
+        """The edits to make, and those that beat ``$KEEP`` with a confidence between
+        ``UNSAFE_FLOOR`` and the thresholds (unsafe fixes), neither overlapping the other."""
         if not len(probs):
-            return []
+            return [], []
         keep = self._tags.index(KEEP)
         p_keep = probs[:, keep]
-        if float((1.0 - p_keep).max()) < self.meta.min_error_probability:
-            return []
+        floor = min(UNSAFE_FLOOR, self.meta.min_confidence)
         others = probs.copy()
         others[:, keep] = -1.0
         best = others.argmax(axis=-1)
-        chosen: list[Edit] = []
         candidates = []
         for slot, tag_id in enumerate(best):
             confidence = float(probs[slot, tag_id])
-            if confidence <= p_keep[slot] + self.meta.keep_bias or confidence < self.meta.min_confidence:
+            if confidence <= p_keep[slot] + self.meta.keep_bias or confidence < floor:
                 continue
             tag = self._tags[tag_id]
             edit = tag_edit(tag, slot, model_input.words, source, model_input.proposals)
@@ -173,13 +182,23 @@ class EditCorrector:
             for slot, rank, proposal in _tagged_proposals(model_input, probs):
                 features = proposal_features(source, model_input, probs, self._tags, slot, rank, proposal)
                 probability = self._scorer.probability(features)
-                if probability >= self.meta.min_pool_probability:
+                if probability >= min(UNSAFE_FLOOR, self.meta.min_pool_probability):
                     edit = proposal.edit
                     candidates.append(Edit(edit.start, edit.end, edit.replacement, probability, "pool", TAKES[rank]))
-        for edit in sorted(candidates, key=lambda e: -(e.confidence or 0.0)):
-            if not any(overlaps(edit.char_edit, other.char_edit) for other in chosen):
-                chosen.append(edit)
-        return sorted(chosen, key=lambda e: (e.start, e.end))
+        sure = float((1.0 - p_keep).max()) >= self.meta.min_error_probability
+
+        def made(edit: Edit) -> bool:
+            scored = edit.tag in TAKES and self._scorer is not None
+            return sure and (edit.confidence or 0.0) >= (self.meta.min_pool_probability if scored
+                                                          else self.meta.min_confidence)
+
+        ranked = sorted(candidates, key=lambda e: -(e.confidence or 0.0))
+        chosen: list[Edit] = []
+        unsure: list[Edit] = []
+        for edit, pile in [(e, chosen) for e in ranked if made(e)] + [(e, unsure) for e in ranked if not made(e)]:
+            if not any(overlaps(edit.char_edit, other.char_edit) for other in chosen + unsure):
+                pile.append(edit)
+        return sorted(chosen, key=lambda e: (e.start, e.end)), sorted(unsure, key=lambda e: (e.start, e.end))
 
 
 def _tagged_proposals(model_input: ModelInput, probs: np.ndarray) -> list[tuple[int, int, Proposal]]:
