@@ -606,6 +606,44 @@ the highest that costs at most --max-gate-cost on each dev set (its misses are r
                                      max_gate_cost=(values[3][0], values[3][1])))
 
 
+@train_app.command("tune-gate")
+def train_tune_gate(
+    data: Annotated[list[Path], typer.Argument(help="Dev data (JSONL or M2) on which the gate's cost is measured.")],
+    gate_model: Annotated[Path, typer.Option(
+        "--gate-model", help="The edit corrector folder that reads each sentence alone.")],
+    corrector: Annotated[Path, typer.Option(
+        "--corrector", "-c",
+        help="The corrector the gate serves; its lmcor.json gets the chosen gate and gate_model.")]
+    = Path("models/lmcor-default"),
+    clean: Annotated[Optional[list[Path]], typer.Option(
+        "--clean", help="JSONL of correct sentences: reported (share gated, share changed), not judged.")] = None,
+    gate_grid: Annotated[str, typer.Option("--grid", help="gate values to try.")] = "0.02,0.05,0.1,0.2,0.3",
+    max_gate_cost: Annotated[str, typer.Option(
+        "--max-gate-cost", help="GLEU,F0.5 the gate may cost on each dev set, against no gate.")] = "0.3,0.5",
+    candidates: CandidateCountOption = 5,
+    generator: GeneratorOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Give a corrector that reads only sentences with their pools (rank mode) a gate read by an edit corrector:
+the highest value that costs at most --max-gate-cost on each dev set (its gated share and misses are reported)."""
+    from lmcor_cli.commands.train_tagger import run_tune_gate
+    from lmcor_cli.config import project_settings
+
+    env = Env()
+    try:
+        gates = [float(v) for v in gate_grid.split(",") if v.strip()]
+        cost = [float(v) for v in max_gate_cost.split(",") if v.strip()]
+    except ValueError:
+        env.error("--grid and --max-gate-cost take comma-separated numbers")
+        raise typer.Exit(2) from None
+    if len(cost) != 2:
+        env.error(f"--max-gate-cost {max_gate_cost!r}: two numbers, GLEU,F0.5")
+        raise typer.Exit(2)
+    settings = project_settings(data, generator=generator, corrector=str(corrector), threads=threads)
+    raise typer.Exit(run_tune_gate(data, clean or [], gate_model, gates, (cost[0], cost[1]), candidates, settings,
+                                   env))
+
+
 @train_app.command("pool-scorer")
 def train_pool_scorer(
     triples: Annotated[list[Path], typer.Argument(

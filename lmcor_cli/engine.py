@@ -7,8 +7,9 @@ command makes the same decision for the same sentence.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from lmcor_cli import edit_guard, guard, project_rules
 from lmcor_cli.cache import CachedResult, ResultCache, cache_key
@@ -52,6 +53,14 @@ class Timings:
     latencies: list[float] = field(default_factory=list)  # seconds per computed sentence
 
 
+class GateReader(Protocol):
+    """What the gate needs of a model: an id, and each sentence's probability of holding an error."""
+
+    id: str
+
+    def error_probabilities(self, sources: Sequence[str]) -> list[float]: ...
+
+
 def guard_reason(source: str, proposal: str) -> str | None:
     return guard.rejection_reason(source, proposal) if proposal != source else None
 
@@ -79,6 +88,7 @@ class Engine:
         rules: ProjectRules = ProjectRules(),
         gate: float | None = None,
         unsafe_fixes: bool = False,
+        gatekeeper: GateReader | None = None,
     ):
         self._make_generator = make_generator
         self._make_corrector = make_corrector
@@ -91,9 +101,11 @@ class Engine:
         self.cache = cache
         self.rules = rules  # the project's words and dialect: Harper and the guard judge by them
         self.gate = gate  # below this error probability (and with Harper silent) a sentence skips the generator
+        self.gatekeeper = gatekeeper  # the edit corrector that reads each sentence alone for the gate
         self.unsafe_fixes = unsafe_fixes  # make the unsafe fixes too
         self.key_prefix: tuple[object, ...] = ((generator_id, corrector_id, k) + ((rules.key(),) if rules.key() else ())
-                                               + ((f"gate={gate}",) if gate is not None else ())
+                                               + ((f"gate={gate}|{gatekeeper.id}",) if gate is not None and gatekeeper
+                                                  else ())
                                                + (("unsafe-fixes",) if unsafe_fixes else ()))
         self.timings = Timings()
 
@@ -163,12 +175,12 @@ class Engine:
         return outcomes
 
     def gated(self, texts: list[str]) -> list[bool]:
-        """Which sentences skip the generator: those the corrector, reading them alone, finds
-        clean with confidence (error probability below ``gate``) and Harper leaves as they are."""
-        corrector = self.corrector
-        probabilities = getattr(corrector, "error_probabilities", None)
-        if self.gate is None or probabilities is None:
+        """Which sentences skip the generator: those the gatekeeper (an edit corrector), reading
+        them alone, finds clean with confidence (error probability below ``gate``) and Harper
+        leaves as they are."""
+        if self.gate is None or self.gatekeeper is None:
             return [False] * len(texts)
+        probabilities = self.gatekeeper.error_probabilities
         started = time.perf_counter()
         unsure = probabilities(texts)
         gated = [p < self.gate and harper_silent(text) for text, p in zip(texts, unsure)]

@@ -8,9 +8,9 @@ from lmcor_cli.cache import ResultCache, cached_scorer
 from lmcor_cli.candidates import FluencyScorer
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
-from lmcor_cli.correctors import CorrectorInfo, inspect_corrector, open_corrector
-from lmcor_cli.engine import Engine
-from lmcor_cli.errors import UsageError
+from lmcor_cli.correctors import Corrector, CorrectorInfo, inspect_corrector, open_corrector
+from lmcor_cli.engine import Engine, GateReader
+from lmcor_cli.errors import ModelError, UsageError
 from lmcor_cli.generate.base import (
     PLUGIN_PREFIX,
     GeneratorSpec,
@@ -105,12 +105,29 @@ def build_engine(settings: Settings, env: Env) -> Engine:
         rules=settings.rules,
         gate=gate_threshold(settings, info),
         unsafe_fixes=settings.unsafe_fixes,
+        gatekeeper=gatekeeper(info, corrector, device, settings.threads),
     )
 
 
 def gate_threshold(settings: Settings, info: CorrectorInfo | None) -> float | None:
-    """The gate of an edit corrector: the configured one, else the corrector's own (tuned at
-    export); other correctors cannot read a sentence alone, so every sentence gets candidates."""
-    if info is None or info.meta.architecture != "edit-tagger":
+    """The configured gate, else the corrector's own (tuned by ``train tune-tagger`` or
+    ``train tune-gate``); None where no edit corrector can read sentences for it."""
+    if info is None or (info.meta.architecture != "edit-tagger" and not info.meta.gate_model):
         return None
     return settings.gate if settings.gate is not None else info.meta.gate
+
+
+def gatekeeper(info: CorrectorInfo | None, corrector: Corrector | None, device: str,
+               threads: int) -> GateReader | None:
+    """The edit corrector that reads each sentence alone for the gate: the corrector itself,
+    or the one its ``lmcor.json`` names (``gate_model``, relative to its folder)."""
+    if info is None:
+        return None
+    if info.meta.architecture == "edit-tagger":
+        return corrector  # type: ignore[return-value]
+    if not info.meta.gate_model:
+        return None
+    reader = inspect_corrector(info.path / info.meta.gate_model)
+    if reader.meta.architecture != "edit-tagger":
+        raise ModelError(f"corrector {info.path}: its gate_model {reader.path} is not an edit corrector")
+    return open_corrector(reader, device=device, threads=threads)  # type: ignore[return-value]

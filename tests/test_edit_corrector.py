@@ -127,6 +127,16 @@ def _copy(folder, to):
     return to
 
 
+def _sure_of_every_word(exported, to):
+    """A copy whose head says $KEEP at every word, whatever it reads: no edits, error probability ~0."""
+    sure = _copy(exported, to)
+    tags = json.loads((sure / "tags.json").read_text())
+    bias = np.full(len(tags), -50.0, dtype=np.float32)
+    bias[tags.index("$KEEP")] = 50.0
+    np.savez(sure / "head.npz", weight=np.zeros_like(np.load(exported / "head.npz")["weight"]), bias=bias)
+    return sure
+
+
 def test_pool_scorer_is_fitted_and_decides_the_pools_edits(exported, tmp_path) -> None:
     folder = _copy(exported, tmp_path / "scored")
     records = []
@@ -166,11 +176,7 @@ def test_unreadable_pool_scorer_is_a_one_line_error(exported, tmp_path) -> None:
 def test_gate_skips_the_generator_for_sentences_found_clean(exported, tmp_path) -> None:
     """A head sure that every word is right gates every sentence Harper leaves alone: the
     generator is asked only about the sentence Harper would change."""
-    sure = _copy(exported, tmp_path / "sure")
-    tags = json.loads((sure / "tags.json").read_text())
-    bias = np.full(len(tags), -50.0, dtype=np.float32)
-    bias[tags.index("$KEEP")] = 50.0
-    np.savez(sure / "head.npz", weight=np.zeros_like(np.load(exported / "head.npz")["weight"]), bias=bias)
+    sure = _sure_of_every_word(exported, tmp_path / "sure")
     calls = tmp_path / "calls.txt"
     text = b"The cat sits on the mat. The dog sleeps by the door. This are teh best days.\n"
     args = ["fix", "-", "-c", str(sure), "-g", RULES, "--no-cache"]
@@ -209,11 +215,7 @@ def test_tune_tagger_chooses_the_highest_gate_within_its_cost(exported, tmp_path
     """A head sure that every word is right makes no edit, so gating costs nothing: the highest gate
     tried is chosen and stored, and each row reports the share gated and the gate's misses (here
     the sentence with a gold edit, when Harper is silent on it)."""
-    sure = _copy(exported, tmp_path / "sure")
-    tags = json.loads((sure / "tags.json").read_text())
-    bias = np.full(len(tags), -50.0, dtype=np.float32)
-    bias[tags.index("$KEEP")] = 50.0
-    np.savez(sure / "head.npz", weight=np.zeros_like(np.load(exported / "head.npz")["weight"]), bias=bias)
+    sure = _sure_of_every_word(exported, tmp_path / "sure")
     data = tmp_path / "dev.jsonl"
     rows = [{"id": "1", "source": "She walk home .", "references": ["She walks home ."]},
             {"id": "2", "source": "The cat sits .", "references": ["The cat sits ."]}]
@@ -227,3 +229,29 @@ def test_tune_tagger_chooses_the_highest_gate_within_its_cost(exported, tmp_path
     measured = high[str(data)]
     assert measured["gated_share"] >= 0.5 and measured["misses"] in (0.0, 1.0) and measured["gleu_cost"] == 0.0
     assert low["worst_f0.5_cost"] == high["worst_f0.5_cost"] == 0.0
+
+
+def test_tune_gate_lets_an_edit_corrector_gate_another_corrector(exported, tiny_corrector, tmp_path) -> None:
+    """A corrector that cannot read a sentence alone gets a gate read by an edit corrector: tune-gate
+    stores the gate and the gate model (relative to its folder), and lmcor fix then asks the
+    generator only about the sentence Harper would change."""
+    sure = _sure_of_every_word(exported, tmp_path / "sure")
+    served = _copy(tiny_corrector, tmp_path / "served")
+    data = tmp_path / "dev.jsonl"
+    rows = [{"id": "1", "source": "She walk home .", "references": ["She walks home ."]},
+            {"id": "2", "source": "The cat sits .", "references": ["The cat sits ."]}]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    tuned = run_lmcor("train", "tune-gate", str(data), "-c", str(served), "--gate-model", str(sure), "-g", RULES,
+                      "--grid", "0.1,0.5", env={"LMCOR_CACHE_DIR": str(tmp_path / "cache")}, timeout=300)
+    assert tuned.returncode == 0, tuned.stderr
+    meta = json.loads((served / "lmcor.json").read_text())
+    assert meta["gate"] == 0.5 and meta["gate_model"] == "../sure"
+    calls = tmp_path / "calls.txt"
+    text = b"The cat sits on the mat. The dog sleeps by the door. This are teh best days.\n"
+    fixed = run_lmcor("fix", "-", "-c", str(served), "-g", RULES, "--no-cache", input=text,
+                      env={"LMCOR_TEST_CALLS": str(calls)})
+    assert fixed.returncode == 0, fixed.stderr
+    assert calls.read_text() == "1\n"
+    not_an_edit_corrector = run_lmcor("train", "tune-gate", str(data), "-c", str(served), "--gate-model",
+                                      str(tiny_corrector), "-g", RULES)
+    assert not_an_edit_corrector.returncode == 2 and b"not an edit corrector" in not_an_edit_corrector.stderr

@@ -117,33 +117,18 @@ def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float
     ``min_pool_probability``): the best mean of GLEU and F0.5 on ``data`` among the values
     that change at most ``max_changed`` % of the ``clean`` sentences (whose references are
     the sentences themselves).  Pools come from the result cache (or the generator), built
-    once; each value re-decides them through the Engine, guards included."""
+    once; each value re-decides them through the Engine, guards included.  Then the gate
+    (``gate_grid``) with the thresholds chosen."""
     from dataclasses import replace
     from itertools import product
 
     from lmcor_cli import project_rules
-    from lmcor_cli.cache import ResultCache
-    from lmcor_cli.commands.eval import DevSet, candidate_pools
     from lmcor_cli.correctors.edit_tagger import EditCorrector
-    from lmcor_cli.correctors.schema import META_FILE
-    from lmcor_cli.data import load_dataset
-    from lmcor_cli.engine_factory import build_engine, generator_spec, resolve_device
-    from lmcor_cli.models import cache_dir
-    from lmcor_cli.train.export import refresh_checksums
 
-    engine = build_engine(replace(settings, cache=False, min_confidence=None), env)
-    engine.gate = None  # the thresholds are chosen on every sentence; the gate after them
+    engine, sets = _tuning_sets(data, clean, k, settings, env)
     corrector = engine.corrector
     if not isinstance(corrector, EditCorrector):
         raise UsageError("tune-tagger needs an edit corrector (--corrector FOLDER)")
-    spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
-    cache = ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
-    sets = []
-    for path in [*data, *clean]:
-        dev = DevSet(load_dataset(path))
-        raw = candidate_pools(dev.sources, spec, k, cache, env)
-        with project_rules.applied(engine.rules):
-            sets.append((path, dev, raw, engine.pools(dev.sources, raw)))
     base = corrector.meta
     scored_pools = corrector.has_pool_scorer
     rows: list[dict[str, object]] = []
@@ -164,52 +149,130 @@ def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float
     best = max(allowed, key=lambda r: r["objective"])  # type: ignore[arg-type,return-value]
     meta = replace(base, min_confidence=float(best["min_confidence"]),  # type: ignore[arg-type]
                    min_pool_probability=float(best["min_pool_probability"]))  # type: ignore[arg-type]
-    gate_rows: list[dict[str, object]] = []
-    if gates:
-        corrector.meta = meta
-        with project_rules.applied(engine.rules):
-            gate_rows = gate_grid(engine, [(p, dev, raw, pools) for p, dev, raw, pools in sets if p in data], gates)
-        for row in gate_rows:
-            env.stderr.print(f"lmcor: gate {row['gate']}: {json.dumps(row)}", markup=False)
-        within = [r["gate"] for r in gate_rows if r["worst_gleu_cost"] <= max_gate_cost[0]
-                  and r["worst_f0.5_cost"] <= max_gate_cost[1]]
-        meta = replace(meta, gate=max(within, default=None))  # type: ignore[type-var]
-    meta.write(corrector.info.path)
-    refresh_checksums(corrector.info.path)
-    env.stderr.print(f"lmcor: chose min_confidence {meta.min_confidence}, min_pool_probability "
-                     f"{meta.min_pool_probability}, gate {meta.gate} → {corrector.info.path / META_FILE}", markup=False)
+    corrector.meta = meta
+    engine.gatekeeper = corrector
+    gate, gate_rows = _choose_gate(engine, sets, data, gates, max_gate_cost, env) if gates else (meta.gate, [])
+    meta = replace(meta, gate=gate)
+    _store(meta, corrector.info.path, env)
     print(json.dumps({"chosen": {"min_confidence": meta.min_confidence,
                                  "min_pool_probability": meta.min_pool_probability, "gate": meta.gate},
                       "grid": rows, "gate_grid": gate_rows}))
     return 0
 
 
-def gate_grid(engine, sets, gates: list[float]) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    """Per gate value and dev set: the share of sentences it lets skip the generator, its misses
-    (the share of sentences with gold edits among them it skipped) and what it costs in GLEU and
-    F0.5 against no gate, with the same corrector and pools (call under the project rules)."""
+def run_tune_gate(data: list[Path], clean: list[Path], gate_model: Path, gates: list[float],  # type: ignore[no-untyped-def]
+                  max_gate_cost: tuple[float, float], k: int, settings, env: Env) -> int:
+    """Give a corrector that cannot read a sentence alone (rank mode) an edit corrector's gate:
+    the highest value in ``gates`` that costs at most ``max_gate_cost`` on each dev set; the
+    corrector's ``lmcor.json`` gets ``gate`` and ``gate_model`` (relative to its folder)."""
+    import os
+    from dataclasses import replace
+
+    from lmcor_cli.correctors import inspect_corrector, open_corrector
+    from lmcor_cli.engine_factory import cached_fluency, fluency_applies, generator_spec, resolve_device
+
+    reader = inspect_corrector(gate_model)
+    if reader.meta.architecture != "edit-tagger":
+        raise UsageError(f"--gate-model {gate_model}: not an edit corrector")
+    engine, sets = _tuning_sets(data, clean, k, settings, env)
+    corrector = engine.corrector
+    info = getattr(corrector, "info", None)
+    if corrector is None or info is None:
+        raise UsageError("tune-gate needs a corrector folder (--corrector FOLDER)")
+    if engine.fluency:  # the generator's fluency scores, cached across runs
+        spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
+        engine.fluency_source = cached_fluency(spec, engine_cache(settings, env)) if fluency_applies(
+            settings, info, spec) else None
+    engine.gatekeeper = open_corrector(reader, threads=settings.threads)  # type: ignore[assignment]
+    gate, _ = _choose_gate(engine, sets, data, gates, max_gate_cost, env)
+    relative = os.path.relpath(gate_model.resolve(), info.path.resolve())
+    meta = replace(info.meta, gate=gate, gate_model=relative if gate is not None else None)
+    _store(meta, info.path, env)
+    return 0
+
+
+def engine_cache(settings, env: Env):  # type: ignore[no-untyped-def]
+    from lmcor_cli.cache import ResultCache
+    from lmcor_cli.models import cache_dir
+
+    return ResultCache(cache_dir() / "results.sqlite3", notice=env.warn) if settings.cache else None
+
+
+def _tuning_sets(data: list[Path], clean: list[Path], k: int, settings, env: Env):  # type: ignore[no-untyped-def]
+    """An engine with neither cache nor gate, and each data and clean set with its raw pools
+    (from the result cache, or the generator at prompt 0) and the pools its corrector reads."""
+    from dataclasses import replace
+
+    from lmcor_cli import project_rules
+    from lmcor_cli.commands.eval import DevSet, candidate_pools
+    from lmcor_cli.data import load_dataset
+    from lmcor_cli.engine_factory import build_engine, generator_spec, resolve_device
+
+    engine = build_engine(replace(settings, cache=False, min_confidence=None), env)
+    engine.gate = None  # chosen after the thresholds, on what they decide
+    spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
+    cache = engine_cache(settings, env)
+    sets = []
+    for path in [*data, *clean]:
+        dev = DevSet(load_dataset(path))
+        raw = candidate_pools(dev.sources, spec, k, cache, env)
+        with project_rules.applied(engine.rules):
+            sets.append((path, dev, raw, engine.pools(dev.sources, raw)))
+    return engine, sets
+
+
+def _choose_gate(engine, sets, data: list[Path], gates: list[float], max_cost: tuple[float, float],  # type: ignore[no-untyped-def]
+                 env: Env) -> tuple[float | None, list[dict[str, object]]]:
+    from lmcor_cli import project_rules
+
+    with project_rules.applied(engine.rules):
+        rows = gate_grid(engine, sets, gates, data)
+    for row in rows:
+        env.stderr.print(f"lmcor: gate {row['gate']}: {json.dumps(row)}", markup=False)
+    within = [r["gate"] for r in rows if r["worst_gleu_cost"] <= max_cost[0] and r["worst_f0.5_cost"] <= max_cost[1]]
+    return max(within, default=None), rows  # type: ignore[type-var]
+
+
+def _store(meta, folder: Path, env: Env) -> None:  # type: ignore[no-untyped-def]
+    from lmcor_cli.correctors.schema import META_FILE
+    from lmcor_cli.train.export import refresh_checksums
+
+    meta.write(folder)
+    refresh_checksums(folder)
+    env.stderr.print(f"lmcor: chose min_confidence {meta.min_confidence}, min_pool_probability "
+                     f"{meta.min_pool_probability}, gate {meta.gate} → {folder / META_FILE}", markup=False)
+
+
+def gate_grid(engine, sets, gates: list[float], judged: list[Path]) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Per gate value and set: the share of sentences it lets skip the generator, its misses
+    (the share of sentences with gold edits that it skipped), the scores and, on the ``judged``
+    sets, what it costs in GLEU and F0.5 against no gate, with the same corrector and pools.
+    A gated sentence is kept as it is and the others are decided alone, so each set is decided
+    once (call under the project rules)."""
     from lmcor_cli.engine import harper_silent
 
     measured = []
     for path, dev, raw, pools in sets:
-        probabilities = engine.corrector.error_probabilities(dev.sources)
+        probabilities = engine.gatekeeper.error_probabilities(dev.sources)
         silent = [harper_silent(text) for text in dev.sources]
         needs = [any(edits for edits in gold) for gold in dev.gold]
-        ungated = dev.score([o.output for o in engine.decide_pooled(dev.sources, raw, pools, [False] * len(raw))])
-        measured.append((path, dev, raw, pools, probabilities, silent, needs, ungated))
+        outputs = [o.output for o in engine.decide_pooled(dev.sources, raw, pools, [False] * len(raw))]
+        measured.append((path, dev, probabilities, silent, needs, outputs, dev.score(outputs)))
     rows = []
     for gate in gates:
         row: dict[str, object] = {"gate": gate}
         costs = []
-        for path, dev, raw, pools, probabilities, silent, needs, ungated in measured:
+        for path, dev, probabilities, silent, needs, outputs, ungated in measured:
             gated = [p < gate and quiet for p, quiet in zip(probabilities, silent)]
-            scores = dev.score([o.output for o in engine.decide_pooled(dev.sources, raw, pools, gated)])
-            costs.append((ungated["gleu"] - scores["gleu"], ungated["f0.5"] - scores["f0.5"]))
+            scores = dev.score([s if skip else o for s, skip, o in zip(dev.sources, gated, outputs)])
+            cost = (round(ungated["gleu"] - scores["gleu"], 2), round(ungated["f0.5"] - scores["f0.5"], 2))
+            if path in judged:
+                costs.append(cost)
             row[str(path)] = {"gated_share": round(sum(gated) / max(len(gated), 1), 3),
                               "misses": round(sum(g and n for g, n in zip(gated, needs)) / max(sum(needs), 1), 3),
-                              "gleu": scores["gleu"], "f0.5": scores["f0.5"],
-                              "gleu_cost": round(costs[-1][0], 2), "f0.5_cost": round(costs[-1][1], 2)}
-        row["worst_gleu_cost"] = round(max((c[0] for c in costs), default=0.0), 2)
-        row["worst_f0.5_cost"] = round(max((c[1] for c in costs), default=0.0), 2)
+                              "gleu": scores["gleu"], "f0.5": scores["f0.5"], "changed": scores["changed"],
+                              "gleu_cost": cost[0], "f0.5_cost": cost[1]}
+        row["worst_gleu_cost"] = max((c[0] for c in costs), default=0.0)
+        row["worst_f0.5_cost"] = max((c[1] for c in costs), default=0.0)
         rows.append(row)
     return rows

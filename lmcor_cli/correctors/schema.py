@@ -43,6 +43,7 @@ class CorrectorMeta:
     passes: int = 3
     min_pool_probability: float = 0.5  # the pool scorer's probability for a pool edit (pool_scorer.json)
     gate: float | None = None  # below this error probability, read alone, a sentence skips the generator (None: off)
+    gate_model: str | None = None  # the edit corrector that reads sentences for the gate (relative to this folder)
 
     @classmethod
     def read(cls, folder: Path) -> CorrectorMeta:
