@@ -18,6 +18,8 @@ Definitions (all wall-clock, one process, cache off):
   ((fastest − slowest) / median) show how far the runs agree.
 - ``gate`` / ``gated_share``: an edit corrector's gate, and the share of sentences it let skip
   the generator (found clean, read alone, with Harper silent).
+- ``changed`` / ``fixes``: sentences the run changed and edits it made (on the clean twin,
+  every one is a false alarm).
 """
 
 from __future__ import annotations
@@ -128,6 +130,8 @@ def _pipeline_run(text: str, syntax: str, settings: Settings, env: Env) -> dict[
         "sentences_per_s": round(timings.sentences / pipeline_s, 3),
         "gate": engine.gate,
         "gated_share": round(timings.gated / timings.sentences, 3) if timings.sentences else 0.0,
+        "changed": timings.changed,  # sentences the run changed: on the clean twin, each one is a false alarm
+        "fixes": timings.fixes,
         "first_output_s": round(first_output or pipeline_s, 3),
         "p50_s": round(_percentile(timings.latencies, 0.5), 3),
         "p95_s": round(_percentile(timings.latencies, 0.95), 3),

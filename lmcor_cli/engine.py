@@ -48,6 +48,7 @@ class Timings:
     cached: int = 0
     gated: int = 0  # sentences the corrector found clean (and Harper too): no generator run
     failed: int = 0  # sentences the generator could not serve (kept as they were)
+    changed: int = 0  # sentences changed
     fixes: int = 0  # edits made
     unsafe: int = 0  # unsafe fixes found and not made (``--unsafe-fixes`` makes them)
     latencies: list[float] = field(default_factory=list)  # seconds per computed sentence
@@ -145,6 +146,7 @@ class Engine:
                 )
         self.timings.sentences += len(texts)
         done = [o for o in outcomes if o is not None]
+        self.timings.changed += sum(o.output != o.source for o in done)
         self.timings.fixes += sum(len(o.edits) for o in done if o.output != o.source)
         self.timings.unsafe += sum(len(o.unsafe) for o in done)
         return done

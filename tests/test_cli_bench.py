@@ -6,7 +6,7 @@ from conftest import RULES, run_lmcor
 
 KEYS = {"sentences_per_s", "first_output_s", "p50_s", "p95_s", "peak_rss_mb", "generator_s", "corrector_s",
         "other_s", "raw_s", "greedy_raw_s", "overhead", "vs_greedy", "k_cost_ratio", "gate", "gated_share", "runs",
-        "sentences_per_s_runs", "vs_greedy_runs", "spread"}
+        "sentences_per_s_runs", "vs_greedy_runs", "spread", "changed", "fixes"}
 
 
 def test_bench_json_reports_every_key_on_the_shipped_sample():
@@ -31,6 +31,7 @@ def test_bench_on_a_user_file(tmp_path):
     doc.write_text("This are one. It have two.\n")
     report = json.loads(run_lmcor("bench", str(doc), "-g", RULES, "--format", "json", "--repeat", "1").stdout)
     assert report["sentences"] == 2 and report["file"] == str(doc) and report["runs"] == 1
+    assert report["changed"] == 2 and report["fixes"] == 2  # "are" → "is", "have" → "has": one edit each
 
 
 def test_bench_clean_runs_the_corrected_twin_of_the_sample():
