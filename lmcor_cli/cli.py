@@ -148,8 +148,6 @@ def evaluate(
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Only the first N sentences.")] = None,
     prompts: Annotated[int, typer.Option("--prompts", "-p", help="Prompt variants for llm/lmcor (mean ± std).")] = 1,
     candidates: CandidateCountOption = 5,
-    repeat: Annotated[int, typer.Option(
-        "--repeat", min=1, help="Runs to take the median of (each: the pipeline, then the raw generator).")] = 3,
     output_format: TableFormatOption = TableFormat.table,
     plot_path: Annotated[Optional[Path], typer.Option(
         "--plot", help="Write a PNG bar chart (needs the [eval] extra).")] = None,
