@@ -18,6 +18,8 @@ Definitions (all wall-clock, one process, cache off):
   ((fastest − slowest) / median) show how far the runs agree.
 - ``gate`` / ``gated_share``: an edit corrector's gate, and the share of sentences it let skip
   the generator (found clean, read alone, with Harper silent).
+- ``peak_rss_mb``: the process's peak resident memory after the first pipeline run (later
+  runs would add the raw generator's peak to it).
 - ``changed`` / ``fixes``: sentences the run changed and edits it made (on the clean twin,
   every one is a false alarm).
 """
@@ -92,7 +94,7 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bo
                    k_cost_ratio=round(raw_s / greedy_s, 3) if greedy_s else 0.0)
         runs.append(run)
     speeds = sorted(run["sentences_per_s"] for run in runs)
-    median = sorted(runs, key=lambda run: run["sentences_per_s"])[len(runs) // 2]
+    median = sorted(runs, key=lambda run: run["sentences_per_s"])[(len(runs) - 1) // 2]  # the slower middle one
     alone, pooled = corrector_speed(settings, sentences, raw_pools)
     return {
         "file": name,
@@ -100,6 +102,7 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bo
         "threads": settings.threads,
         "runs": len(runs),
         **median,
+        "peak_rss_mb": runs[0]["peak_rss_mb"],  # the process's peak after one pipeline run, before any raw run
         "sentences_per_s_runs": [run["sentences_per_s"] for run in runs],
         "spread": round((speeds[-1] - speeds[0]) / median["sentences_per_s"], 3) if median["sentences_per_s"] else 0.0,
         "vs_greedy_runs": [run["vs_greedy"] for run in runs],

@@ -634,8 +634,8 @@ the highest value that costs at most --max-gate-cost on each dev set (its gated 
     except ValueError:
         env.error("--grid and --max-gate-cost take comma-separated numbers")
         raise typer.Exit(2) from None
-    if len(cost) != 2:
-        env.error(f"--max-gate-cost {max_gate_cost!r}: two numbers, GLEU,F0.5")
+    if len(cost) != 2 or not gates:
+        env.error(f"--max-gate-cost {max_gate_cost!r} takes two numbers (GLEU,F0.5) and --grid at least one")
         raise typer.Exit(2)
     settings = project_settings(data, generator=generator, corrector=str(corrector), threads=threads)
     raise typer.Exit(run_tune_gate(data, clean or [], gate_model, gates, (cost[0], cost[1]), candidates, settings,

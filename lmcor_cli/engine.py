@@ -253,8 +253,8 @@ class Engine:
 
 
 def unsafe_fixes(source: str, made: list[Edit], refused: list[tuple[Edit, str]], unsure: list[Edit]) -> list[Edit]:
-    """The fixes ``--unsafe-fixes`` adds: edits the guard refused on a judgment about words (a term,
-    an unknown word, a deleted content word), then the corrector's unsure edits the guard allows
+    """The fixes ``--unsafe-fixes`` adds: edits the guard refused on a judgment about words (an
+    unknown word respelt, a deleted content word), then the corrector's unsure edits the guard allows
     or refuses only on such a judgment; none overlapping another or the edits made."""
     chosen: list[Edit] = []
     candidates = [edit for edit, why in refused if edit_guard.overridable(why)]

@@ -94,6 +94,7 @@ def build_engine(settings: Settings, env: Env) -> Engine:
                                min_confidence=settings.min_confidence,
                                min_error_probability=settings.min_error_probability) if info else None
     fluency = fluency_applies(settings, info, spec)  # the cache key says whether it was used
+    gate = gate_threshold(settings, info)
     return Engine(
         make_generator=lambda: open_generator(spec, warn=env.warn),
         make_corrector=lambda: corrector,
@@ -103,9 +104,9 @@ def build_engine(settings: Settings, env: Env) -> Engine:
         k=k,
         cache=cache,
         rules=settings.rules,
-        gate=gate_threshold(settings, info),
+        gate=gate,
         unsafe_fixes=settings.unsafe_fixes,
-        gatekeeper=gatekeeper(info, corrector, device, settings.threads),
+        gatekeeper=gatekeeper(info, corrector, device, settings.threads) if gate else None,  # 0 or None: no gate
     )
 
 

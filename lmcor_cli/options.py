@@ -80,12 +80,13 @@ MinConfidenceOption = Annotated[Optional[float], typer.Option(
 UnsafeFixesOption = Annotated[Optional[bool], typer.Option(
     "--unsafe-fixes/--no-unsafe-fixes",
     help="Also make the unsafe fixes: edits the corrector is unsure of, and those the guard refuses on a judgment "
-         "about words (terms, unknown words, deleted content words). --check counts them either way.",
+         "about words (unknown words respelt, deleted content words). --check counts them either way.",
     show_default=False)]
 GateOption = Annotated[Optional[float], typer.Option(
     "--gate", min=0.0, max=1.0,
-    help="With an edit corrector: a sentence it finds this unlikely to hold an error (read alone), and that Harper "
-         "leaves as it is, skips the generator (default: the corrector's own; 0 turns the gate off).",
+    help="A sentence the edit corrector (the corrector itself, or its gate model) finds this unlikely to hold an "
+         "error, read alone, and that Harper leaves as it is, skips the generator (default: the corrector's own; "
+         "0 turns the gate off).",
     show_default=False)]
 SyntaxOption = Annotated[Optional[Syntax], typer.Option(
     "--syntax", help="Input syntax (auto: by file suffix; stdin is Markdown).")]

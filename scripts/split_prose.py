@@ -27,15 +27,18 @@ def main() -> None:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("-o", "--out", type=Path, required=True)
     args = parser.parse_args()
-    held_out: list[str] = []
+    held_out: dict[str, None] = {}  # ordered, and quick to ask
     train: list[str] = []
     for path in args.files:
         for line in path.read_text(encoding="utf-8").splitlines():
             line = line.strip()
-            if not line:
+            if not line or line in held_out:  # a copy of a held-out sentence goes nowhere
                 continue
             picked = zlib.crc32(line.encode()) % EVERY == 0 and is_clean_sentence(line)
-            (held_out if picked and len(held_out) < HELD_OUT else train).append(line)
+            if picked and len(held_out) < HELD_OUT:
+                held_out[line] = None
+            else:
+                train.append(line)
     technical = [line for line in train if 4 <= len(line.split()) <= 60 and not is_clean_sentence(line)]
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "prose_heldout.jsonl").open("w", encoding="utf-8") as out:

@@ -30,8 +30,9 @@ def test_check_counts_unsafe_fixes_and_fails_only_on_safe_ones(tmp_path):
 
 def test_unsafe_fixes_are_made_on_request_and_cached_apart(tmp_path):
     (tmp_path / "doc.md").write_text("This are wrong. We use sysroot here.\n")
-    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    for _ in range(2):  # the second run answers from the cache: the same output and counts
+    calls = tmp_path / "calls.txt"
+    env = {"LMCOR_TEST_CALLS": str(calls)}
+    for _ in range(2):  # the second round answers from the cache: the same output and counts
         safe = run_lmcor("fix", "-g", RULES, "doc.md", cwd=tmp_path, env=env)
         assert safe.stdout == b"This is wrong. We use sysroot here.\n"
         unsafe = run_lmcor("fix", "-g", RULES, "--unsafe-fixes", "doc.md", cwd=tmp_path, env=env)
@@ -39,6 +40,7 @@ def test_unsafe_fixes_are_made_on_request_and_cached_apart(tmp_path):
         check = run_lmcor("fix", "--check", "-g", RULES, "doc.md", cwd=tmp_path, env=env)
         summary = check.stderr.decode().splitlines()[-1]
         assert summary == "lmcor: 1 fix in 1 file; 1 more is unsafe (--unsafe-fixes makes it)"
+    assert calls.read_text() == "2\n2\n"  # one generator call with and one without unsafe fixes, then cache hits
     (tmp_path / ".lmcor.toml").write_text("unsafe_fixes = true\n")
     configured = run_lmcor("fix", "-g", RULES, "--no-cache", "doc.md", cwd=tmp_path)
     assert configured.stdout == b"This is wrong. We use shoot here.\n"

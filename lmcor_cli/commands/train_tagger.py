@@ -169,25 +169,28 @@ def run_tune_gate(data: list[Path], clean: list[Path], gate_model: Path, gates: 
     from dataclasses import replace
 
     from lmcor_cli.correctors import inspect_corrector, open_corrector
-    from lmcor_cli.engine_factory import cached_fluency, fluency_applies, generator_spec, resolve_device
+    from lmcor_cli.engine_factory import cached_fluency, corrector_info, fluency_applies, generator_spec, resolve_device
 
     reader = inspect_corrector(gate_model)
     if reader.meta.architecture != "edit-tagger":
         raise UsageError(f"--gate-model {gate_model}: not an edit corrector")
-    engine, sets = _tuning_sets(data, clean, k, settings, env)
-    corrector = engine.corrector
-    info = getattr(corrector, "info", None)
-    if corrector is None or info is None:
+    info = corrector_info(settings)
+    if info is None:
         raise UsageError("tune-gate needs a corrector folder (--corrector FOLDER)")
+    if info.meta.architecture == "edit-tagger":
+        raise UsageError(f"{info.path} is an edit corrector: it reads sentences for its own gate (train tune-tagger)")
+    engine, sets = _tuning_sets(data, clean, k, settings, env)
+    device = resolve_device(settings.device, env)
     if engine.fluency:  # the generator's fluency scores, cached across runs
-        spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
+        spec = generator_spec(settings, device, prompt_variant=0)
         engine.fluency_source = cached_fluency(spec, engine_cache(settings, env)) if fluency_applies(
             settings, info, spec) else None
-    engine.gatekeeper = open_corrector(reader, threads=settings.threads)  # type: ignore[assignment]
-    gate, _ = _choose_gate(engine, sets, data, gates, max_gate_cost, env)
+    engine.gatekeeper = open_corrector(reader, device=device, threads=settings.threads)  # type: ignore[assignment]
+    gate, rows = _choose_gate(engine, sets, data, gates, max_gate_cost, env)
     relative = os.path.relpath(gate_model.resolve(), info.path.resolve())
     meta = replace(info.meta, gate=gate, gate_model=relative if gate is not None else None)
     _store(meta, info.path, env)
+    print(json.dumps({"chosen": {"gate": meta.gate, "gate_model": meta.gate_model}, "gate_grid": rows}))
     return 0
 
 
@@ -208,7 +211,7 @@ def _tuning_sets(data: list[Path], clean: list[Path], k: int, settings, env: Env
     from lmcor_cli.data import load_dataset
     from lmcor_cli.engine_factory import build_engine, generator_spec, resolve_device
 
-    engine = build_engine(replace(settings, cache=False, min_confidence=None), env)
+    engine = build_engine(replace(settings, cache=False, min_confidence=None, gate=0.0), env)
     engine.gate = None  # chosen after the thresholds, on what they decide
     spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
     cache = engine_cache(settings, env)

@@ -98,10 +98,6 @@ class EditCorrector:
         return [replace(_correction(source, text, edits), unsure=doubtful)
                 for source, text, edits, doubtful in zip(sources, current, first, unsure)]
 
-    def edits(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]]) -> list[list[Edit]]:
-        """One pass: each sentence's edits, non-overlapping, the most confident first."""
-        return [edits for edits, _ in self._pass(sources, pools)]
-
     def _pass(self, sources: Sequence[str],
               pools: Sequence[Sequence[Candidate]]) -> list[tuple[list[Edit], list[Edit]]]:
         """One pass: each sentence's edits, and the unsure ones it would not make."""

@@ -67,6 +67,8 @@ class CorrectorMeta:
             if value not in allowed:
                 raise ModelError(f"corrector {folder}: unknown {name} {value!r} "
                                  f"(this lmcor knows {', '.join(allowed)})")
+        if self.gate_model is not None and not isinstance(self.gate_model, str):
+            raise ModelError(f"corrector {folder}: gate_model must be a folder name, not {self.gate_model!r}")
         for table in (self.rank_weights, self.fluency_weights):
             if table is None:
                 continue
