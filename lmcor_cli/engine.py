@@ -157,8 +157,9 @@ class Engine:
 
     def _compute_under_rules(self, texts: list[str]) -> list[Outcome]:
         started = time.perf_counter()
-        gated = self.gated(texts)
+        gated = self.gated(texts)  # timed as the corrector's work
         wanted = [text for text, skip in zip(texts, gated) if not skip]
+        generating = time.perf_counter()
         try:
             answered = self.generator.candidates(wanted, self.k) if wanted else []
         except LmcorError:
@@ -167,7 +168,7 @@ class Engine:
             raise ModelError(f"generator failed: {type(exc).__name__}: {exc}") from exc
         made = iter(answered)
         raw = [[] if skip else next(made) for skip in gated]
-        self.timings.generator_s += time.perf_counter() - started
+        self.timings.generator_s += time.perf_counter() - generating
         outcomes = self.decide_pooled(texts, raw, self.pools(texts, raw), gated)
         per_sentence = (time.perf_counter() - started) / len(texts)
         self.timings.latencies.extend([per_sentence] * len(texts))

@@ -24,12 +24,24 @@ from lmcor_cli.models import default_corrector
 
 
 def test_shipped_files_match_their_checksums():
-    folder = default_corrector()
-    assert folder is not None
-    for line in (folder / "SHA256SUMS").read_text().splitlines():
-        digest, name = line.split("  ")
-        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
-    assert (folder / "MODEL_CARD.md").read_text().startswith("# lmcor-default")
+    default = default_corrector()
+    assert default is not None
+    for folder in (default, default / inspect_corrector(default).meta.gate_model):
+        for line in (folder / "SHA256SUMS").read_text().splitlines():
+            digest, name = line.split("  ")
+            assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+        assert (folder / "MODEL_CARD.md").read_text().startswith(f"# {folder.resolve().name}")
+
+
+def test_the_shipped_gate_model_finds_errors_reading_sentences_alone():
+    """The default corrector's gate is read by the shipped edit corrector: a plain correct
+    sentence falls below it (no generator run), a sentence with two errors does not."""
+    info = inspect_corrector(default_corrector())
+    assert info.meta.gate_model == "../lmcor-edit" and info.meta.gate is not None
+    reader = open_corrector(inspect_corrector(info.path / info.meta.gate_model), threads=1)
+    correct, wrong = reader.error_probabilities(["Run the installer before you open the settings page.",
+                                                 "She go to school every days."])
+    assert correct < info.meta.gate < wrong
 
 
 def test_it_ranks_and_keeps_correct_text():
