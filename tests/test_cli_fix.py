@@ -317,7 +317,7 @@ def test_signals_during_in_place_leave_the_original(tmp_path, sig):
     calls = tmp_path / "calls"
     proc = subprocess.Popen(
         [sys.executable, "-m", "lmcor_cli", "fix", "-i", "--no-cache", "-g", RULES, str(doc)],
-        env={**os.environ, "LMCOR_TEST_DELAY": "0.02", "LMCOR_TEST_CALLS": str(calls)},
+        env={**os.environ, "LMCOR_CORRECTOR": "none", "LMCOR_TEST_DELAY": "0.02", "LMCOR_TEST_CALLS": str(calls)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     _wait_for_calls(calls, 1, proc)
