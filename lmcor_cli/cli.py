@@ -556,6 +556,10 @@ def train_export_tagger(
     raise typer.Exit(run_export_tagger(run, out, name, card, Env()))
 
 
+MaxGateCostOption = Annotated[str, typer.Option(
+    "--max-gate-cost", help="GLEU,F0.5 the gate may cost on each dev set, against no gate.")]
+
+
 @train_app.command("tune-tagger")
 def train_tune_tagger(
     data: Annotated[list[Path], typer.Argument(
@@ -575,8 +579,7 @@ def train_tune_tagger(
     gate_grid: Annotated[str, typer.Option(
         "--gate-grid", help="gate values to try, after the thresholds are chosen ('' leaves the gate as it is).")]
     = "0.02,0.05,0.1,0.2,0.3",
-    max_gate_cost: Annotated[str, typer.Option(
-        "--max-gate-cost", help="GLEU,F0.5 the gate may cost on each dev set, against no gate.")] = "0.3,0.5",
+    max_gate_cost: MaxGateCostOption = "0.3,0.5",
     candidates: CandidateCountOption = 5,
     generator: GeneratorOption = None,
     threads: ThreadsOption = None,
@@ -616,8 +619,7 @@ def train_tune_gate(
     clean: Annotated[Optional[list[Path]], typer.Option(
         "--clean", help="JSONL of correct sentences: reported (share gated, share changed), not judged.")] = None,
     gate_grid: Annotated[str, typer.Option("--grid", help="gate values to try.")] = "0.02,0.05,0.1,0.2,0.3",
-    max_gate_cost: Annotated[str, typer.Option(
-        "--max-gate-cost", help="GLEU,F0.5 the gate may cost on each dev set, against no gate.")] = "0.3,0.5",
+    max_gate_cost: MaxGateCostOption = "0.3,0.5",
     candidates: CandidateCountOption = 5,
     generator: GeneratorOption = None,
     threads: ThreadsOption = None,
