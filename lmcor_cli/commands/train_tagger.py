@@ -169,7 +169,7 @@ def run_tune_gate(data: list[Path], clean: list[Path], gate_model: Path, gates: 
     from dataclasses import replace
 
     from lmcor_cli.correctors import inspect_corrector, open_corrector
-    from lmcor_cli.engine_factory import cached_fluency, corrector_info, fluency_applies, generator_spec, resolve_device
+    from lmcor_cli.engine_factory import corrector_info, resolve_device
 
     reader = inspect_corrector(gate_model)
     if reader.meta.architecture != "edit-tagger":
@@ -181,10 +181,6 @@ def run_tune_gate(data: list[Path], clean: list[Path], gate_model: Path, gates: 
         raise UsageError(f"{info.path} is an edit corrector: it reads sentences for its own gate (train tune-tagger)")
     engine, sets = _tuning_sets(data, clean, k, settings, env)
     device = resolve_device(settings.device, env)
-    if engine.fluency:  # the generator's fluency scores, cached across runs
-        spec = generator_spec(settings, device, prompt_variant=0)
-        engine.fluency_source = cached_fluency(spec, engine_cache(settings, env)) if fluency_applies(
-            settings, info, spec) else None
     engine.gatekeeper = open_corrector(reader, device=device, threads=settings.threads)  # type: ignore[assignment]
     gate, rows = _choose_gate(engine, sets, data, gates, max_gate_cost, env)
     relative = os.path.relpath(gate_model.resolve(), info.path.resolve())
@@ -202,19 +198,22 @@ def engine_cache(settings, env: Env):  # type: ignore[no-untyped-def]
 
 
 def _tuning_sets(data: list[Path], clean: list[Path], k: int, settings, env: Env):  # type: ignore[no-untyped-def]
-    """An engine with neither cache nor gate, and each data and clean set with its raw pools
+    """An engine with neither result cache nor gate (a rank corrector's fluency scores come from
+    the cache, asked once per text across runs), and each data and clean set with its raw pools
     (from the result cache, or the generator at prompt 0) and the pools its corrector reads."""
     from dataclasses import replace
 
     from lmcor_cli import project_rules
     from lmcor_cli.commands.eval import DevSet, candidate_pools
     from lmcor_cli.data import load_dataset
-    from lmcor_cli.engine_factory import build_engine, generator_spec, resolve_device
+    from lmcor_cli.engine_factory import build_engine, cached_fluency, generator_spec, resolve_device
 
     engine = build_engine(replace(settings, cache=False, min_confidence=None, gate=0.0), env)
     engine.gate = None  # chosen after the thresholds, on what they decide
     spec = generator_spec(settings, resolve_device(settings.device, env), prompt_variant=0)
     cache = engine_cache(settings, env)
+    if engine.fluency:  # build_engine decided it applies (a rank corrector with fluency weights)
+        engine.fluency_source = cached_fluency(spec, cache)
     sets = []
     for path in [*data, *clean]:
         dev = DevSet(load_dataset(path))
