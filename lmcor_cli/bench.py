@@ -4,8 +4,9 @@ Definitions (all wall-clock, one process, cache off):
 - ``sentences_per_s``: sentences / pipeline time, model loading included (what a user waits).
 - ``first_output_s``: from start until the first corrected paragraph is written.
 - ``p50_s`` / ``p95_s``: per-sentence latency (each batch's time shared by its sentences).
-- ``generator_s`` / ``corrector_s`` / ``other_s``: where the pipeline time went (``load_s``,
-  model loading, is part of ``other_s``).
+- ``load_s`` / ``generator_s`` / ``corrector_s`` / ``other_s``: where the pipeline time went
+  (``load_s``: loading the models — generator with its few-shot prefix, the gate's model,
+  Harper's linter — a cost per process, not per sentence).
 - ``raw_s``: the same generator producing the same K candidates for the same sentences in
   one call, nothing around it (no segmentation, guard, corrector, output).
 - ``greedy_raw_s``: the same, the greedy candidate alone.
@@ -38,7 +39,7 @@ from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.correctors import open_corrector
 from lmcor_cli.engine_factory import build_engine, corrector_info, generator_spec, resolve_device
-from lmcor_cli.generate.base import open_generator
+from lmcor_cli.generate.base import close_generator, open_generator
 from lmcor_cli.pipeline import fix_document
 from lmcor_cli.pool import corrector_pool
 from lmcor_cli.segment import iter_chunks, paragraphs, syntax_for
@@ -123,10 +124,8 @@ def _pipeline_run(text: str, syntax: str, settings: Settings, env: Env) -> dict[
             first_output = time.perf_counter() - started
     pipeline_s = time.perf_counter() - started
     timings = engine.timings
-    load_s = getattr(engine.generator, "load_s", 0.0)
-    close = getattr(engine.generator, "close", None)
-    if close:
-        close()  # one model in memory at a time
+    if engine.generator_loaded:
+        close_generator(engine.generator)  # one model in memory at a time
     return {
         "sentences": timings.sentences,
         "corrector": engine.key_prefix[1],
@@ -140,10 +139,10 @@ def _pipeline_run(text: str, syntax: str, settings: Settings, env: Env) -> dict[
         "p95_s": round(_percentile(timings.latencies, 0.95), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "pipeline_s": round(pipeline_s, 2),
-        "load_s": round(load_s, 2),
+        "load_s": round(timings.load_s, 2),
         "generator_s": round(timings.generator_s, 2),
         "corrector_s": round(timings.corrector_s, 2),
-        "other_s": round(pipeline_s - timings.generator_s - timings.corrector_s, 2),
+        "other_s": round(pipeline_s - timings.load_s - timings.generator_s - timings.corrector_s, 2),
     }
 
 
@@ -159,9 +158,7 @@ def _raw_run(settings: Settings, env: Env, sentences: list[str],
     started = time.perf_counter()
     raw.candidates(sentences, 1)
     greedy_s = time.perf_counter() - started
-    close = getattr(raw, "close", None)
-    if close:
-        close()
+    close_generator(raw)
     return raw_s, greedy_s, pools
 
 

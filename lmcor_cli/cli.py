@@ -26,6 +26,7 @@ from lmcor_cli.options import (
     NoCacheOption,
     RulesFirstOption,
     SampleAllOption,
+    SampleGateOption,
     SyntaxOption,
     TableFormat,
     TableFormatOption,
@@ -88,6 +89,7 @@ def fix(
     min_confidence: MinConfidenceOption = None,
     unsafe_fixes: UnsafeFixesOption = None,
     gate: GateOption = None,
+    sample_gate: SampleGateOption = None,
     syntax: SyntaxOption = None,
     threads: ThreadsOption = None,
     device: DeviceOption = None,
@@ -120,6 +122,7 @@ def fix(
         min_confidence=min_confidence,
         unsafe_fixes=unsafe_fixes,
         gate=gate,
+        sample_gate=sample_gate,
         syntax=enum_value(syntax),
         threads=threads,
         device=enum_value(device),
@@ -160,6 +163,7 @@ def evaluate(
     beam_size: BeamSizeOption = None,
     min_confidence: MinConfidenceOption = None,
     gate: GateOption = None,
+    sample_gate: SampleGateOption = None,
     threads: ThreadsOption = None,
     no_cache: NoCacheOption = False,
     fluency: FluencyOption = None,
@@ -176,7 +180,8 @@ def evaluate(
         systems = "" if hypotheses else ",".join(DEFAULT_SYSTEMS)
     chosen = [s.strip() for s in systems.split(",") if s.strip()]
     settings = project_settings(data, generator=generator, corrector=corrector, threads=threads, beam_size=beam_size,
-                                min_confidence=min_confidence, gate=gate, cache=False if no_cache else None,
+                                min_confidence=min_confidence, gate=gate, sample_gate=sample_gate,
+                                cache=False if no_cache else None,
                                 fluency=fluency, rules_first=rules_first, sample_all=sample_all)
     raise typer.Exit(run_eval(data, chosen, limit, prompts, candidates, output_format.value, plot_path, hypotheses,
                               settings, env))
@@ -198,6 +203,7 @@ def bench(
     corrector: CorrectorOption = None,
     min_confidence: MinConfidenceOption = None,
     gate: GateOption = None,
+    sample_gate: SampleGateOption = None,
     threads: ThreadsOption = None,
     fluency: FluencyOption = None,
     rules_first: RulesFirstOption = None,
@@ -214,7 +220,8 @@ def bench(
         env.error("give a file or --clean, not both")
         raise typer.Exit(2)
     settings = project_settings([file] if file else [], generator=generator, corrector=corrector, threads=threads,
-                                min_confidence=min_confidence, gate=gate, fluency=fluency, rules_first=rules_first,
+                                min_confidence=min_confidence, gate=gate, sample_gate=sample_gate, fluency=fluency,
+                                rules_first=rules_first,
                                 sample_all=sample_all)
     report = run_bench(file, candidates, settings, env, clean=clean, repeat=repeat)
     if output_format is TableFormat.json:
@@ -619,29 +626,38 @@ def train_tune_gate(
     clean: Annotated[Optional[list[Path]], typer.Option(
         "--clean", help="JSONL of correct sentences: reported (share gated, share changed), not judged.")] = None,
     gate_grid: Annotated[str, typer.Option("--grid", help="gate values to try.")] = "0.02,0.05,0.1,0.2,0.3",
+    sample_grid: Annotated[str, typer.Option(
+        "--sample-grid",
+        help="sample gate values to try as well (pools are then sampled for every sentence; 0, the default "
+        "sampling, is always tried); '' leaves the sample gate as it is.")] = "",
     max_gate_cost: MaxGateCostOption = "0.3,0.5",
     candidates: CandidateCountOption = 5,
     generator: GeneratorOption = None,
     threads: ThreadsOption = None,
 ) -> None:
     """Give a corrector that reads only sentences with their pools (rank mode) a gate read by an edit corrector:
-the highest value that costs at most --max-gate-cost on each dev set (its gated share and misses are reported)."""
+the highest value that costs at most --max-gate-cost on each dev set (its gated share and misses are reported);
+with --sample-grid, also the highest sample gate within that cost."""
     from lmcor_cli.commands.train_tagger import run_tune_gate
     from lmcor_cli.config import project_settings
 
     env = Env()
     try:
         gates = [float(v) for v in gate_grid.split(",") if v.strip()]
+        sample_gates = [float(v) for v in sample_grid.split(",") if v.strip()]
         cost = [float(v) for v in max_gate_cost.split(",") if v.strip()]
     except ValueError:
-        env.error("--grid and --max-gate-cost take comma-separated numbers")
+        env.error("--grid, --sample-grid and --max-gate-cost take comma-separated numbers")
         raise typer.Exit(2) from None
     if len(cost) != 2 or not gates:
         env.error(f"--max-gate-cost {max_gate_cost!r} takes two numbers (GLEU,F0.5) and --grid at least one")
         raise typer.Exit(2)
     settings = project_settings(data, generator=generator, corrector=str(corrector), threads=threads)
+    if not all(0 <= v <= 1 for v in gates + sample_gates):
+        env.error("--grid and --sample-grid take probabilities (0 to 1)")
+        raise typer.Exit(2)
     raise typer.Exit(run_tune_gate(data, clean or [], gate_model, gates, (cost[0], cost[1]), candidates, settings,
-                                   env))
+                                   env, sample_gates))
 
 
 @train_app.command("pool-scorer")

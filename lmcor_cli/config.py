@@ -73,6 +73,7 @@ class Settings:
     min_confidence: float | None = None  # an edit corrector's edits below this probability are not made (None: its own)
     min_error_probability: float | None = None  # ... nor any in a sentence it is this unsure about (None: its own)
     gate: float | None = None  # sentences an edit corrector finds this clean skip the generator (None: its own)
+    sample_gate: float | None = None  # ... and sentences it finds this clean get no samples (None: its own)
     unsafe_fixes: bool = False  # also make the unsure fixes and those overruling the guard's judgment about words
     jobs: int = 4  # requests in flight to a generator server
     words: tuple[str, ...] = ()  # the project's words: never changed by a rewrite, known to Harper
@@ -109,7 +110,7 @@ _COUNTS = ("candidates", "threads", "prompt_variant", "beam_size", "jobs")
 _SWITCHES = ("cache", "fluency", "rules_first", "sample_all", "unsafe_fixes")
 _CHOICES = {"syntax": SYNTAXES, "device": DEVICES, "dialect": DIALECTS}
 _LISTS = {"ignore": "glob strings", "words": "strings"}
-_PROBABILITIES = ("min_confidence", "min_error_probability", "gate")
+_PROBABILITIES = ("min_confidence", "min_error_probability", "gate", "sample_gate")
 
 
 def checked(values: dict[str, Any], name: Callable[[str], str]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from lmcor_cli.generate.base import Generator, fluency_scorer
 from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
 from lmcor_cli.project_rules import ProjectRules
 from lmcor_cli.rules.harper import available as harper_available
-from lmcor_cli.rules.harper import harper_fix
+from lmcor_cli.rules.harper import build_linter_in_background, harper_fix
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Outcome:
 
 @dataclass
 class Timings:
+    load_s: float = 0.0  # loading models: the generator, the gate's model, Harper's linter
     generator_s: float = 0.0
     corrector_s: float = 0.0
     sentences: int = 0
@@ -58,6 +59,8 @@ class GateReader(Protocol):
     """What the gate needs of a model: an id, and each sentence's probability of holding an error."""
 
     id: str
+
+    def load(self) -> None: ...
 
     def error_probabilities(self, sources: Sequence[str]) -> list[float]: ...
 
@@ -90,6 +93,7 @@ class Engine:
         gate: float | None = None,
         unsafe_fixes: bool = False,
         gatekeeper: GateReader | None = None,
+        sample_gate: float | None = None,
     ):
         self._make_generator = make_generator
         self._make_corrector = make_corrector
@@ -103,18 +107,33 @@ class Engine:
         self.rules = rules  # the project's words and dialect: Harper and the guard judge by them
         self.gate = gate  # below this error probability (and with Harper silent) a sentence skips the generator
         self.gatekeeper = gatekeeper  # the edit corrector that reads each sentence alone for the gate
+        self._gate_loaded = False
+        # Below this error probability (the gate's reading), a sentence gets the greedy candidate
+        # alone; None: the generator samples where its greedy candidate changed the sentence.
+        self.sample_gate = sample_gate
         self.unsafe_fixes = unsafe_fixes  # make the unsafe fixes too
         self.key_prefix: tuple[object, ...] = ((generator_id, corrector_id, k) + ((rules.key(),) if rules.key() else ())
-                                               + ((f"gate={gate}|{gatekeeper.id}",) if gate is not None and gatekeeper
-                                                  else ())
+                                               + ((f"gate={gate}|{gatekeeper.id}|sample_gate={sample_gate}",)
+                                                  if gate is not None and gatekeeper else ())
                                                + (("unsafe-fixes",) if unsafe_fixes else ()))
         self.timings = Timings()
 
     @property
     def generator(self) -> Generator:
+        """Built and loaded on first need (the load is timed as such, not as generation)."""
         if self._generator is None:
-            self._generator = self._make_generator()
+            started = time.perf_counter()
+            generator = self._make_generator()
+            load = getattr(generator, "load", None)
+            if load is not None:
+                load()
+            self._generator = generator
+            self.timings.load_s += time.perf_counter() - started
         return self._generator
+
+    @property
+    def generator_loaded(self) -> bool:
+        return self._generator is not None
 
     @property
     def corrector(self) -> Corrector | None:
@@ -157,11 +176,14 @@ class Engine:
 
     def _compute_under_rules(self, texts: list[str]) -> list[Outcome]:
         started = time.perf_counter()
-        gated = self.gated(texts)  # timed as the corrector's work
-        wanted = [text for text, skip in zip(texts, gated) if not skip]
+        doubts = self.doubts(texts)  # timed as the corrector's work
+        gated = self.gated(texts, doubts)
+        wanted = [i for i, skip in enumerate(gated) if not skip]
+        generator = self.generator if wanted else None
         generating = time.perf_counter()
         try:
-            answered = self.generator.candidates(wanted, self.k) if wanted else []
+            answered = self._candidates(generator, [texts[i] for i in wanted],
+                                        None if doubts is None else [doubts[i] for i in wanted]) if generator else []
         except LmcorError:
             raise
         except Exception as exc:  # a plugin or runtime failure: report it, never a traceback
@@ -177,19 +199,54 @@ class Engine:
             self.timings.failed += outcome.failed
         return outcomes
 
-    def gated(self, texts: list[str]) -> list[bool]:
+    def doubts(self, texts: list[str]) -> list[float] | None:
+        """Each sentence's probability of holding an error, read alone by the gate's model (an
+        edit corrector); None where there is no gate."""
+        if self.gate is None or self.gatekeeper is None:
+            return None
+        self._load_gate()
+        started = time.perf_counter()
+        doubts = self.gatekeeper.error_probabilities(texts)
+        self.timings.corrector_s += time.perf_counter() - started
+        return doubts
+
+    def gated(self, texts: list[str], doubts: list[float] | None = None) -> list[bool]:
         """Which sentences skip the generator: those the gatekeeper (an edit corrector), reading
         them alone, finds clean with confidence (error probability below ``gate``) and Harper
-        leaves as they are."""
-        if self.gate is None or self.gatekeeper is None:
+        leaves as they are.  ``doubts``: the gatekeeper's reading, where it was read already."""
+        doubts = self.doubts(texts) if doubts is None else doubts
+        if doubts is None or self.gate is None:
             return [False] * len(texts)
-        probabilities = self.gatekeeper.error_probabilities
         started = time.perf_counter()
-        unsure = probabilities(texts)
-        gated = [p < self.gate and harper_silent(text) for text, p in zip(texts, unsure)]
+        gated = [p < self.gate and harper_silent(text) for text, p in zip(texts, doubts)]
         self.timings.corrector_s += time.perf_counter() - started
         self.timings.gated += sum(gated)
         return gated
+
+    def _candidates(self, generator: Generator, sentences: list[str],
+                    doubts: list[float] | None) -> list[list[Candidate]]:
+        """K candidates per sentence; with the gate's reading and a ``sample_gate``, the K−1
+        samples only for the sentences it doubts that much (a generator that samples
+        adaptively, ``generate/adaptive.py``; any other gets K for each)."""
+        where = getattr(generator, "candidates_where", None)
+        if doubts is None or self.sample_gate is None or where is None:
+            return generator.candidates(sentences, self.k)
+        return where(sentences, self.k, [p >= self.sample_gate for p in doubts])  # type: ignore[no-any-return]
+
+    def _load_gate(self) -> None:
+        """The gate's model, with Harper's linter built on a thread meanwhile (both needed for
+        the first verdict), timed as loading."""
+        if self._gate_loaded or self.gatekeeper is None:
+            return
+        started = time.perf_counter()
+        linter = build_linter_in_background() if harper_available() else None
+        try:
+            self.gatekeeper.load()
+        finally:
+            if linter is not None:
+                linter.join()
+        self._gate_loaded = True
+        self.timings.load_s += time.perf_counter() - started
 
     def decide(self, texts: list[str], raw: list[list[Candidate]]) -> list[Outcome]:
         """Given each sentence's raw candidates: the pool, the corrector's edits, the guards'

@@ -107,6 +107,7 @@ def build_engine(settings: Settings, env: Env) -> Engine:
         gate=gate,
         unsafe_fixes=settings.unsafe_fixes,
         gatekeeper=gatekeeper(info, corrector, device, settings.threads) if gate else None,  # 0 or None: no gate
+        sample_gate=sample_gate(settings, info) if gate else None,
     )
 
 
@@ -116,6 +117,15 @@ def gate_threshold(settings: Settings, info: CorrectorInfo | None) -> float | No
     if info is None or (info.meta.architecture != "edit-tagger" and not info.meta.gate_model):
         return None
     return settings.gate if settings.gate is not None else info.meta.gate
+
+
+def sample_gate(settings: Settings, info: CorrectorInfo | None) -> float | None:
+    """The configured sample gate, else the corrector's own; None (or 0): the generator samples
+    where its greedy candidate changed the sentence."""
+    if info is None:
+        return None
+    chosen = settings.sample_gate if settings.sample_gate is not None else info.meta.sample_gate
+    return chosen or None
 
 
 def gatekeeper(info: CorrectorInfo | None, corrector: Corrector | None, device: str,

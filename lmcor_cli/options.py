@@ -88,6 +88,12 @@ GateOption = Annotated[Optional[float], typer.Option(
          "error, read alone, and that Harper leaves as it is, skips the generator (default: the corrector's own; "
          "0 turns the gate off).",
     show_default=False)]
+SampleGateOption = Annotated[Optional[float], typer.Option(
+    "--sample-gate", min=0.0, max=1.0,
+    help="With the gate on: a sentence its model finds this unlikely to hold an error gets the greedy candidate "
+         "alone, the others the samples too (default: the corrector's own; 0: samples where the greedy candidate "
+         "changed the sentence).",
+    show_default=False)]
 SyntaxOption = Annotated[Optional[Syntax], typer.Option(
     "--syntax", help="Input syntax (auto: by file suffix; stdin is Markdown).")]
 ThreadsOption = Annotated[Optional[int], typer.Option(

@@ -1,4 +1,5 @@
-"""Adaptive sampling: the extra candidates only where the greedy one changed the sentence."""
+"""Adaptive sampling: the extra candidates only where the greedy one changed the sentence, or where
+the caller says."""
 
 from __future__ import annotations
 
@@ -36,6 +37,20 @@ def test_k1_is_passed_through_and_clean_text_needs_one_call():
     AdaptiveSampling(inner).candidates(["All is well.", "Nothing to fix."], 5)
     AdaptiveSampling(inner).candidates(["This are wrong."], 1)
     assert inner.asked == [(("All is well.", "Nothing to fix."), 1), (("This are wrong.",), 1)]
+
+
+def test_the_sentences_named_get_samples_in_one_call_each_with_the_same_pools():
+    """The engine names the sentences its gate's model doubts: those get greedy and samples in one
+    call, the others greedy alone in another, whatever the greedy candidate did."""
+    inner = CountingRules()
+    sentences = ["This are wrong.", "All is well here.", "It have a bug."]
+    pools = AdaptiveSampling(inner).candidates_where(sentences, 5, [False, True, False])
+    assert inner.asked == [(("All is well here.",), 5), (("This are wrong.", "It have a bug."), 1)]
+    full = Rules().candidates(sentences, 5)
+    assert pools == [full[0][:1], full[1], full[2][:1]]
+    inner.asked.clear()
+    AdaptiveSampling(inner).candidates_where(sentences, 5, [False, False, False])
+    assert inner.asked == [(tuple(sentences), 1)]
 
 
 @pytest.mark.model

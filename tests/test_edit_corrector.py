@@ -257,6 +257,45 @@ def test_tune_gate_lets_an_edit_corrector_gate_another_corrector(exported, tiny_
     assert not_an_edit_corrector.returncode == 2 and b"not an edit corrector" in not_an_edit_corrector.stderr
 
 
+def test_tune_gate_tries_sample_gates_on_pools_sampled_for_every_sentence(exported, tiny_corrector, tmp_path) -> None:
+    """With --sample-grid the pools are sampled for every sentence and each sample gate is
+    simulated on them: every (gate, sample gate) pair gets a row with its sampled share and the
+    pools' oracle; 0 (the default sampling) is always tried, and the highest pair within the
+    cost is stored (a head sure of every word doubts nothing, so no sentence is sampled; gate 0
+    lets every sentence through)."""
+    sure = _sure_of_every_word(exported, tmp_path / "sure")
+    served = _copy(tiny_corrector, tmp_path / "served")
+    data = tmp_path / "dev.jsonl"
+    rows = [{"id": "1", "source": "It have a bug .", "references": ["It has a bug ."]},
+            {"id": "2", "source": "The cat sits .", "references": ["The cat sits ."]}]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    tuned = run_lmcor("train", "tune-gate", str(data), "-c", str(served), "--gate-model", str(sure), "-g", RULES,
+                      "--grid", "0", "--sample-grid", "0.5", env={"LMCOR_CACHE_DIR": str(tmp_path / "cache")},
+                      timeout=300)
+    assert tuned.returncode == 0, tuned.stderr
+    report = json.loads(tuned.stdout)
+    assert [(r["gate"], r["sample_gate"]) for r in report["gate_grid"]] == [(0.0, 0.0), (0.0, 0.5)]
+    default, doubting = (r[str(data)] for r in report["gate_grid"])
+    assert default["sampled_share"] == 0.5 and doubting["sampled_share"] == 0.0  # the rules rewrite one of two
+    assert {"oracle_gleu", "oracle_f0.5"} <= set(doubting)
+    meta = json.loads((served / "lmcor.json").read_text())
+    assert meta["gate"] == 0.0 and report["chosen"]["sample_gate"] == meta["sample_gate"] in (None, 0.5)
+    bad = run_lmcor("train", "tune-gate", str(data), "-c", str(served), "--gate-model", str(sure), "-g", RULES,
+                    "--sample-grid", "2")
+    assert bad.returncode == 2 and b"probabilities" in bad.stderr
+
+
+def test_sampled_pools_cut_samples_by_doubt_or_by_the_greedy_change() -> None:
+    from lmcor_cli.candidates import Candidate
+    from lmcor_cli.commands.train_tagger import sampled_pools
+
+    sources = ["She walk home.", "The cat sits."]
+    raw = [[Candidate("She walks home.", "greedy"), Candidate("She walked home.", "sample")],
+           [Candidate("The cat sits.", "greedy"), Candidate("The cats sit.", "sample")]]
+    assert sampled_pools(sources, raw, [0.2, 0.9], 0.5) == [raw[0][:1], raw[1]]
+    assert sampled_pools(sources, raw, [0.2, 0.9], 0.0) == [raw[0], raw[1][:1]]
+
+
 def test_a_missing_gate_model_is_a_clear_error_that_gate_0_steps_around(exported, tiny_corrector, tmp_path) -> None:
     """A corrector whose gate model is gone cannot gate (one-line error, exit 3); ``--gate 0``
     turns the gate off and loads nothing for it. tune-gate refuses to serve an edit corrector,

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+from lmcor_cli.candidates import Candidate
 from lmcor_cli.console import Env
 from lmcor_cli.errors import UsageError
 
@@ -151,7 +152,8 @@ def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float
                    min_pool_probability=float(best["min_pool_probability"]))  # type: ignore[arg-type]
     corrector.meta = meta
     engine.gatekeeper = corrector
-    gate, gate_rows = _choose_gate(engine, sets, data, gates, max_gate_cost, env) if gates else (meta.gate, [])
+    (gate, _), gate_rows = (_choose_gate(engine, sets, data, gates, max_gate_cost, env) if gates
+                            else ((meta.gate, None), []))
     meta = replace(meta, gate=gate)
     _store(meta, corrector.info.path, env)
     print(json.dumps({"chosen": {"min_confidence": meta.min_confidence,
@@ -161,10 +163,14 @@ def run_tune_tagger(data: list[Path], clean: list[Path], confidences: list[float
 
 
 def run_tune_gate(data: list[Path], clean: list[Path], gate_model: Path, gates: list[float],  # type: ignore[no-untyped-def]
-                  max_gate_cost: tuple[float, float], k: int, settings, env: Env) -> int:
+                  max_gate_cost: tuple[float, float], k: int, settings, env: Env,
+                  sample_gates: list[float] = ()) -> int:
     """Give a corrector that cannot read a sentence alone (rank mode) an edit corrector's gate:
     the highest value in ``gates`` that costs at most ``max_gate_cost`` on each dev set; the
-    corrector's ``lmcor.json`` gets ``gate`` and ``gate_model`` (relative to its folder)."""
+    corrector's ``lmcor.json`` gets ``gate`` and ``gate_model`` (relative to its folder).  With
+    ``sample_gates``, the pools are sampled for every sentence and each sample gate is tried
+    too (0: samples where the greedy candidate changed the sentence, the default without one):
+    the highest pair within the cost, the gate first, against no gate and that default."""
     import os
     from dataclasses import replace
 
@@ -179,14 +185,19 @@ def run_tune_gate(data: list[Path], clean: list[Path], gate_model: Path, gates: 
         raise UsageError("tune-gate needs a corrector folder (--corrector FOLDER)")
     if info.meta.architecture == "edit-tagger":
         raise UsageError(f"{info.path} is an edit corrector: it reads sentences for its own gate (train tune-tagger)")
+    if sample_gates:
+        settings = replace(settings, sample_all=True)
+        sample_gates = sorted({0.0, *sample_gates})
     engine, sets = _tuning_sets(data, clean, k, settings, env)
     device = resolve_device(settings.device, env)
     engine.gatekeeper = open_corrector(reader, device=device, threads=settings.threads)  # type: ignore[assignment]
-    gate, rows = _choose_gate(engine, sets, data, gates, max_gate_cost, env)
+    (gate, sample_gate), rows = _choose_gate(engine, sets, data, gates, max_gate_cost, env, sample_gates)
     relative = os.path.relpath(gate_model.resolve(), info.path.resolve())
-    meta = replace(info.meta, gate=gate, gate_model=relative if gate is not None else None)
+    meta = replace(info.meta, gate=gate, gate_model=relative if gate is not None else None,
+                   sample_gate=(sample_gate or None) if sample_gates and gate is not None else info.meta.sample_gate)
     _store(meta, info.path, env)
-    print(json.dumps({"chosen": {"gate": meta.gate, "gate_model": meta.gate_model}, "gate_grid": rows}))
+    print(json.dumps({"chosen": {"gate": meta.gate, "gate_model": meta.gate_model, "sample_gate": meta.sample_gate},
+                      "gate_grid": rows}))
     return 0
 
 
@@ -224,15 +235,23 @@ def _tuning_sets(data: list[Path], clean: list[Path], k: int, settings, env: Env
 
 
 def _choose_gate(engine, sets, data: list[Path], gates: list[float], max_cost: tuple[float, float],  # type: ignore[no-untyped-def]
-                 env: Env) -> tuple[float | None, list[dict[str, object]]]:
+                 env: Env, sample_gates: list[float] = (),
+                 ) -> tuple[tuple[float | None, float | None], list[dict[str, object]]]:
+    """The highest gate within the cost (then, where sample gates are tried, the highest sample
+    gate with it), and every row of the grid."""
     from lmcor_cli import project_rules
 
     with project_rules.applied(engine.rules):
-        rows = gate_grid(engine, sets, gates, data)
+        rows = gate_grid(engine, sets, gates, data, sample_gates)
     for row in rows:
-        env.stderr.print(f"lmcor: gate {row['gate']}: {json.dumps(row)}", markup=False)
-    within = [r["gate"] for r in rows if r["worst_gleu_cost"] <= max_cost[0] and r["worst_f0.5_cost"] <= max_cost[1]]
-    return max(within, default=None), rows  # type: ignore[type-var]
+        env.stderr.print(f"lmcor: gate {row['gate']}, sample gate {row['sample_gate']}: {json.dumps(row)}",
+                         markup=False)
+    within = [(r["gate"], r["sample_gate"] or 0.0) for r in rows
+              if r["worst_gleu_cost"] <= max_cost[0] and r["worst_f0.5_cost"] <= max_cost[1]]
+    if not within:
+        return (None, None), rows
+    gate, sample_gate = max(within)  # type: ignore[type-var]
+    return (gate, sample_gate if sample_gates else None), rows  # type: ignore[return-value]
 
 
 def _store(meta, folder: Path, env: Env) -> None:  # type: ignore[no-untyped-def]
@@ -245,36 +264,68 @@ def _store(meta, folder: Path, env: Env) -> None:  # type: ignore[no-untyped-def
                      f"{meta.min_pool_probability}, gate {meta.gate} → {folder / META_FILE}", markup=False)
 
 
-def gate_grid(engine, sets, gates: list[float], judged: list[Path]) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    """Per gate value and set: the share of sentences it lets skip the generator, its misses
-    (the share of sentences with gold edits that it skipped), the scores and, on the ``judged``
-    sets, what it costs in GLEU and F0.5 against no gate, with the same corrector and pools.
-    A gated sentence is kept as it is and the others are decided alone, so each set is decided
-    once (call under the project rules)."""
-    from lmcor_cli.engine import harper_silent
+def sampled_pools(sources: list[str], raw: list[list[Candidate]], doubts: list[float],
+                  sample_gate: float) -> list[list[Candidate]]:
+    """The pools a generator sampling by ``sample_gate`` gives, cut from pools sampled for every
+    sentence (samples are seeded by sentence, so they are the same): the samples where the
+    doubt reaches the sample gate (0: where the greedy candidate changed the sentence)."""
+    from lmcor_cli.generate.adaptive import needs_samples
 
-    measured = []
+    def wanted(source: str, pool: list[Candidate], doubt: float) -> bool:
+        return doubt >= sample_gate if sample_gate else bool(pool) and needs_samples(source, pool[0])
+
+    return [pool if wanted(s, pool, p) else pool[:1] for s, pool, p in zip(sources, raw, doubts)]
+
+
+def gate_grid(engine, sets, gates: list[float], judged: list[Path],  # type: ignore[no-untyped-def]
+              sample_gates: list[float] = ()) -> list[dict[str, object]]:
+    """Per gate value (and sample gate) and set: the share of sentences it lets skip the
+    generator, its misses (the share of sentences with gold edits that it skipped), the share
+    of the others sampled, the scores and the pools' oracle and, on the ``judged`` sets, what
+    it costs in GLEU and F0.5 against no gate (and the default sampling, sample gate 0), with
+    the same corrector.  A gated sentence is kept as it is and the others are decided alone,
+    so each set is decided once per sample gate (call under the project rules)."""
+    from lmcor_cli.engine import harper_silent
+    from lmcor_cli.evaluate.systems import oracle_outputs
+
+    readings = []
     for path, dev, raw, pools in sets:
-        probabilities = engine.gatekeeper.error_probabilities(dev.sources)
+        doubts = engine.gatekeeper.error_probabilities(dev.sources)
         silent = [harper_silent(text) for text in dev.sources]
         needs = [any(edits for edits in gold) for gold in dev.gold]
-        outputs = [o.output for o in engine.decide_pooled(dev.sources, raw, pools, [False] * len(raw))]
-        measured.append((path, dev, probabilities, silent, needs, outputs, dev.score(outputs)))
+        readings.append((doubts, silent, needs))
     rows = []
-    for gate in gates:
-        row: dict[str, object] = {"gate": gate}
-        costs = []
-        for path, dev, probabilities, silent, needs, outputs, ungated in measured:
-            gated = [p < gate and quiet for p, quiet in zip(probabilities, silent)]
-            scores = dev.score([s if skip else o for s, skip, o in zip(dev.sources, gated, outputs)])
-            cost = (round(ungated["gleu"] - scores["gleu"], 2), round(ungated["f0.5"] - scores["f0.5"], 2))
-            if path in judged:
-                costs.append(cost)
-            row[str(path)] = {"gated_share": round(sum(gated) / max(len(gated), 1), 3),
-                              "misses": round(sum(g and n for g, n in zip(gated, needs)) / max(sum(needs), 1), 3),
-                              "gleu": scores["gleu"], "f0.5": scores["f0.5"], "changed": scores["changed"],
-                              "gleu_cost": cost[0], "f0.5_cost": cost[1]}
-        row["worst_gleu_cost"] = max((c[0] for c in costs), default=0.0)
-        row["worst_f0.5_cost"] = max((c[1] for c in costs), default=0.0)
-        rows.append(row)
+    baseline: dict[Path, dict[str, float]] = {}
+    for sample_gate in sample_gates or [None]:
+        decided = []
+        for (path, dev, raw, pools), (doubts, silent, needs) in zip(sets, readings):
+            if sample_gate is not None:
+                raw = sampled_pools(dev.sources, raw, doubts, sample_gate)
+                pools = engine.pools(dev.sources, raw)
+            outputs = [o.output for o in engine.decide_pooled(dev.sources, raw, pools, [False] * len(raw))]
+            oracle = dev.score(oracle_outputs(dev.sources, dev.originals, pools, dev.references, dev.score_form))
+            sampled = [len(pool) > 1 for pool in raw]
+            baseline.setdefault(path, dev.score(outputs))  # the first sample gate: 0, or none tried
+            decided.append((path, dev, doubts, silent, needs, outputs, sampled, oracle))
+        for gate in gates:
+            row: dict[str, object] = {"gate": gate, "sample_gate": sample_gate}
+            costs = []
+            for path, dev, doubts, silent, needs, outputs, sampled, oracle in decided:
+                gated = [p < gate and quiet for p, quiet in zip(doubts, silent)]
+                scores = dev.score([s if skip else o for s, skip, o in zip(dev.sources, gated, outputs)])
+                cost = (round(baseline[path]["gleu"] - scores["gleu"], 2),
+                        round(baseline[path]["f0.5"] - scores["f0.5"], 2))
+                if path in judged:
+                    costs.append(cost)
+                generated = [not skip for skip in gated]
+                row[str(path)] = {"gated_share": round(sum(gated) / max(len(gated), 1), 3),
+                                  "misses": round(sum(g and n for g, n in zip(gated, needs)) / max(sum(needs), 1), 3),
+                                  "sampled_share": round(sum(s and g for s, g in zip(sampled, generated))
+                                                         / max(sum(generated), 1), 3),
+                                  "gleu": scores["gleu"], "f0.5": scores["f0.5"], "changed": scores["changed"],
+                                  "gleu_cost": cost[0], "f0.5_cost": cost[1],
+                                  "oracle_gleu": oracle["gleu"], "oracle_f0.5": oracle["f0.5"]}
+            row["worst_gleu_cost"] = max((c[0] for c in costs), default=0.0)
+            row["worst_f0.5_cost"] = max((c[1] for c in costs), default=0.0)
+            rows.append(row)
     return rows

@@ -52,10 +52,13 @@ class EditCorrector:
     @property
     def has_pool_scorer(self) -> bool:
         if self._encoder is None:
-            self._load()
+            self.load()
         return self._scorer is not None
 
-    def _load(self) -> None:
+    def load(self) -> None:
+        """Read the model now (else on first use); once."""
+        if self._encoder is not None:
+            return
         import ctranslate2
 
         path = self.info.path
@@ -77,7 +80,7 @@ class EditCorrector:
     def correct(self, sources: Sequence[str], pools: Sequence[Sequence[Candidate]],
                 fluency: FluencyScorer | None = None) -> list[Correction]:
         if self._encoder is None:
-            self._load()
+            self.load()
         current = list(sources)
         first: list[list[Edit]] = [[] for _ in sources]
         unsure: list[list[Edit]] = [[] for _ in sources]
@@ -108,7 +111,7 @@ class EditCorrector:
         """Per sentence, read alone (no pool), the highest probability that some word needs an
         edit: the gate lets sentences below a threshold skip the generator."""
         if self._encoder is None:
-            self._load()
+            self.load()
         keep = self._tags.index(KEEP)
         _, probabilities = self._encode(sources, [[] for _ in sources])
         return [float((1.0 - probs[:, keep]).max()) if len(probs) else 0.0 for probs in probabilities]
@@ -118,7 +121,7 @@ class EditCorrector:
         """Per sentence, the pool's proposals with what the pool scorer knows about each
         (``lmcor train pool-scorer`` fits the scorer on them)."""
         if self._encoder is None:
-            self._load()
+            self.load()
         return [[(proposal, proposal_features(source, model_input, probs, self._tags, slot, rank, proposal))
                  for slot, rank, proposal in _tagged_proposals(model_input, probs)]
                 for source, model_input, probs in zip(sources, *self._encode(sources, pools))]

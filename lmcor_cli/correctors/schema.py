@@ -44,6 +44,8 @@ class CorrectorMeta:
     min_pool_probability: float = 0.5  # the pool scorer's probability for a pool edit (pool_scorer.json)
     gate: float | None = None  # below this error probability, read alone, a sentence skips the generator (None: off)
     gate_model: str | None = None  # the edit corrector that reads sentences for the gate (relative to this folder)
+    sample_gate: float | None = None  # below this error probability, the greedy candidate alone (None: samples
+    # where the greedy candidate changed the sentence); read by the gate's model, so only with a gate
 
     @classmethod
     def read(cls, folder: Path) -> CorrectorMeta:

@@ -1,10 +1,9 @@
 """Sample the extra candidates only where they can matter.
 
-Five candidates cost about four times one, and on well-edited prose they are wasted: when
-the greedy rewrite leaves the user's sentence as it was (and, with rules first, Harper
-found nothing either), the samples rarely hold a fix the corrector would pick.  So the
-greedy candidate comes first for every sentence, and the K−1 samples only for sentences
-whose greedy candidate changed something.
+Five candidates cost about four times one, and on well-edited prose they are wasted.  So the
+greedy candidate comes first for every sentence, and the K−1 samples only for the sentences
+that need them: those the caller names (the engine names those its gate's model doubts,
+``Engine.sample_gate``), else those whose greedy candidate changed something.
 """
 
 from __future__ import annotations
@@ -28,8 +27,22 @@ class AdaptiveSampling:
         self.inner = inner
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
+        return self.candidates_where(sentences, k)
+
+    def candidates_where(self, sentences: Sequence[str], k: int,
+                         sample: Sequence[bool] | None = None) -> list[list[Candidate]]:
+        """The greedy candidate of every sentence, and the K−1 samples of those ``sample``
+        marks (by default: those whose greedy candidate changed them)."""
         if k <= 1:
             return self.inner.candidates(sentences, k)
+        if sample is not None:  # known beforehand: each sentence decoded once, greedy and samples together
+            pools: list[list[Candidate]] = [[] for _ in sentences]
+            for wanted, count in ((True, k), (False, 1)):
+                chosen = [i for i, mark in enumerate(sample) if bool(mark) == wanted]
+                if chosen:
+                    for i, pool in zip(chosen, self.inner.candidates([sentences[i] for i in chosen], count)):
+                        pools[i] = list(pool)
+            return pools
         pools = [list(pool) for pool in self.inner.candidates(sentences, 1)]
         todo = [i for i, (sentence, pool) in enumerate(zip(sentences, pools))
                 if pool and needs_samples(sentence, pool[0])]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,9 @@ from lmcor_cli.errors import ModelError
 from lmcor_cli.generate.base import GeneratorSpec, generator_id
 from lmcor_cli.silence import silenced
 
-N_CTX = 8192
+# KV cells for the few-shot prefix and one group of sentences' candidates: 4,096 keep the
+# cache at ~75 MB (Gemma 3 270M, f16) and fit a dozen sentences with five candidates each.
+N_CTX = 4096
 N_BATCH = 2048
 MAX_SEQUENCES = 64
 MAX_SCORED_TOKENS = 256  # a sentence's fluency score needs no more
@@ -64,7 +65,6 @@ class LlamaCppGenerator:
         self.spec = spec
         self.id = generator_id(spec)
         self._session: Session | None = None
-        self.load_s = 0.0  # model load + few-shot prefix, for `lmcor bench`
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
         return self._decode(sentences, range(k))
@@ -92,10 +92,8 @@ class LlamaCppGenerator:
 
     def _open(self) -> Session:
         if self._session is None:
-            started = time.perf_counter()
             self._session = Session(self.path, self.spec)
             self._session.set_prefix(self.spec.prompt.prefix)
-            self.load_s = time.perf_counter() - started
         return self._session
 
     def close(self) -> None:
@@ -110,7 +108,7 @@ def _groups(sentences: list[str], k: int, session: Session) -> Iterator[list[str
     cells = suffixes = 0
     for sentence in sentences:
         suffix = len(session.suffix_tokens(sentence))
-        need = suffix + k * session.budget(sentence)
+        need = suffix + k * session.budget(sentence, k)
         if group and (
             (len(group) + 1) * k > MAX_SEQUENCES - 1
             or cells + need > N_CTX - session.prefix_len
@@ -256,8 +254,13 @@ class Session:
     def suffix_tokens(self, sentence: str) -> list[int]:
         return self.tokenize(self.spec.prompt.for_sentence(sentence)[len(self.spec.prompt.prefix) :], add_bos=False)
 
-    def budget(self, sentence: str) -> int:
-        return int(len(self.tokenize(sentence, add_bos=False)) * 1.5) + 8
+    def budget(self, sentence: str, k: int) -> int:
+        """Tokens a candidate may take: half as many again as the sentence, and never more than
+        lets the sentence's ``k`` candidates fit the KV cache alone (a bound only sentences of
+        hundreds of tokens meet: the prefix takes ~200 cells of 4,096)."""
+        wanted = int(len(self.tokenize(sentence, add_bos=False)) * 1.5) + 8
+        room = (N_CTX - self.prefix_len - len(self.suffix_tokens(sentence))) // max(k, 1)
+        return max(1, min(wanted, room))
 
     def decode_group(self, sentences: list[str], indices: range, temperature: float) -> list[list[Candidate]]:
         """Candidates number ``indices`` of each sentence (0 is the greedy one, n samples with seed + n)."""
@@ -280,7 +283,7 @@ class Session:
                     _Sequence(
                         seq_id=seq_id,
                         rng=None if j == 0 else np.random.default_rng(seed + j),
-                        budget=self.budget(sentence),
+                        budget=self.budget(sentence, k),
                         pos=self.prefix_len + len(suffix),
                         logits_index=start + len(suffix) - 1,
                     )

@@ -26,10 +26,10 @@ class RulesFirst:
         self._loaded = False
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
-        self._load()
+        self.load()
         return self.inner.candidates(self._fixed(sentences), k)
 
-    def _load(self) -> None:
+    def load(self) -> None:
         """On first use, build Harper's linter while the wrapped generator loads its model (where
         it has a ``load``): both take about a second, and the first output comes sooner."""
         if self._loaded:
@@ -50,7 +50,7 @@ class RulesFirst:
         inner = self.inner.samples
 
         def samples(sentences: Sequence[str], n: int) -> list[list[Candidate]]:
-            self._load()
+            self.load()
             return inner(self._fixed(sentences), n)
 
         return samples

@@ -1,0 +1,62 @@
+"""The engine's gate: sentences its model finds clean skip the generator; with a sample gate,
+only the sentences it doubts get the K−1 samples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from test_adaptive import CountingRules
+
+from lmcor_cli.engine import Engine
+from lmcor_cli.generate.adaptive import AdaptiveSampling
+
+
+class TableGate:
+    """A gate model's reading, from a table (the engine's side of the protocol is what is tested)."""
+
+    id = "table"
+
+    def __init__(self, doubts: dict[str, float]):
+        self.doubts = doubts
+        self.loaded = 0
+
+    def load(self) -> None:
+        self.loaded += 1
+
+    def error_probabilities(self, sources: Sequence[str]) -> list[float]:
+        return [self.doubts[s] for s in sources]
+
+
+SENTENCES = {"All is well here.": 0.01, "It have a bug.": 0.3, "This are wrong.": 0.9}
+
+
+def _engine(inner: CountingRules, sample_gate: float | None) -> tuple[Engine, TableGate]:
+    gate = TableGate(SENTENCES)
+    engine = Engine(lambda: AdaptiveSampling(inner), lambda: None, "test", "none", 5, cache=None,
+                    gate=0.1, gatekeeper=gate, sample_gate=sample_gate)
+    return engine, gate
+
+
+def test_the_sample_gate_decides_which_sentences_get_samples() -> None:
+    inner = CountingRules()
+    engine, gate = _engine(inner, sample_gate=0.5)
+    outcomes = engine.correct(list(SENTENCES))
+    assert [o.system for o in outcomes] == ["gate", "greedy", "greedy"]
+    assert [o.output for o in outcomes] == ["All is well here.", "It has a bug.", "This is wrong."]
+    # Only the doubted sentence is decoded with samples; the other gets its greedy candidate alone.
+    assert inner.asked == [(("This are wrong.",), 5), (("It have a bug.",), 1)]
+    assert gate.loaded == 1 and engine.timings.gated == 1 and engine.timings.load_s >= 0.0
+    engine.correct(["It have a bug."])
+    assert gate.loaded == 1  # loaded once
+
+
+def test_without_a_sample_gate_the_greedy_candidate_decides() -> None:
+    inner = CountingRules()
+    engine, _ = _engine(inner, sample_gate=None)
+    engine.correct(list(SENTENCES))
+    assert inner.asked == [(("It have a bug.", "This are wrong."), 1), (("It have a bug.", "This are wrong."), 5)]
+
+
+def test_the_sample_gate_is_part_of_the_cache_key() -> None:
+    keys = {_engine(CountingRules(), sample_gate)[0].key_prefix for sample_gate in (None, 0.3, 0.5)}
+    assert len(keys) == 3
