@@ -179,11 +179,14 @@ class Engine:
         doubts = self.doubts(texts)  # timed as the corrector's work
         gated = self.gated(texts, doubts)
         wanted = [i for i, skip in enumerate(gated) if not skip]
-        generator = self.generator if wanted else None
         generating = time.perf_counter()
         try:
-            answered = self._candidates(generator, [texts[i] for i in wanted],
-                                        None if doubts is None else [doubts[i] for i in wanted]) if generator else []
+            answered = []
+            if wanted:
+                generator = self.generator  # loaded on first need: timed as loading, not generating
+                generating = time.perf_counter()
+                answered = self._candidates(generator, [texts[i] for i in wanted],
+                                            None if doubts is None else [doubts[i] for i in wanted])
         except LmcorError:
             raise
         except Exception as exc:  # a plugin or runtime failure: report it, never a traceback

@@ -125,7 +125,8 @@ def test_flags_are_checked_as_the_file_is(flags, message):
      ("device = 'tpu'\n", "'device' must be"), ("ignore = 'CHANGELOG.md'\n", "'ignore' must be a list of glob strings"),
      ("generator = 3\n", "'generator' must be a string"), ("[tool]\n", "unknown lmcor setting"),
      ("min_confidence = 1.5\n", "'min_confidence' must be a number from 0 to 1"),
-     ("min_error_probability = 'high'\n", "'min_error_probability' must be a number from 0 to 1")],
+     ("min_error_probability = 'high'\n", "'min_error_probability' must be a number from 0 to 1"),
+     ("sample_gate = 2\n", "'sample_gate' must be a number from 0 to 1")],
 )
 def test_every_file_value_is_checked(tmp_path, content, message):
     (tmp_path / ".lmcor.toml").write_text(content)
@@ -136,9 +137,11 @@ def test_every_file_value_is_checked(tmp_path, content, message):
 
 
 def test_edit_corrector_knobs_come_from_the_file(tmp_path):
-    (tmp_path / ".lmcor.toml").write_text("min_confidence = 0.8\nmin_error_probability = 0\n")
+    (tmp_path / ".lmcor.toml").write_text("min_confidence = 0.8\nmin_error_probability = 0\n"
+                                          "gate = 0.2\nsample_gate = 0.4\n")
     settings = load_settings(tmp_path)
     assert settings.min_confidence == 0.8 and settings.min_error_probability == 0
+    assert settings.gate == 0.2 and settings.sample_gate == 0.4
 
 
 def test_the_command_line_choices_are_the_checked_ones():

@@ -60,3 +60,22 @@ def test_without_a_sample_gate_the_greedy_candidate_decides() -> None:
 def test_the_sample_gate_is_part_of_the_cache_key() -> None:
     keys = {_engine(CountingRules(), sample_gate)[0].key_prefix for sample_gate in (None, 0.3, 0.5)}
     assert len(keys) == 3
+
+
+def test_the_sample_gate_comes_from_the_corrector_unless_set_and_needs_the_gate() -> None:
+    """The shipped corrector's own sample gate applies with its gate; a setting overrides it, 0
+    means the default sampling, and with the gate off there is no reading to sample by."""
+    from dataclasses import replace
+
+    from lmcor_cli.config import Settings
+    from lmcor_cli.console import Env
+    from lmcor_cli.correctors import inspect_corrector
+    from lmcor_cli.engine_factory import build_engine
+    from lmcor_cli.models import default_corrector
+
+    shipped = inspect_corrector(default_corrector()).meta
+    settings = replace(Settings(), cache=False)
+    assert build_engine(settings, Env()).sample_gate == (shipped.sample_gate or None)
+    assert build_engine(replace(settings, sample_gate=0.4), Env()).sample_gate == 0.4
+    assert build_engine(replace(settings, sample_gate=0.0), Env()).sample_gate is None
+    assert build_engine(replace(settings, gate=0.0, sample_gate=0.4), Env()).sample_gate is None
