@@ -7,11 +7,12 @@ exactly, except inside the spans of sentences that were rewritten.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lmcor_cli import interrupt
-from lmcor_cli.engine import Engine, Outcome
+from lmcor_cli.engine import Engine, Outcome, Timings
 from lmcor_cli.segment import Sentence, iter_chunks, paragraphs
 from lmcor_cli.switches import Switches, is_blocked
 
@@ -39,11 +40,15 @@ class Piece:
 
 FIRST_BATCH_SENTENCES = 12
 MAX_BATCH_SENTENCES = 60
-"""Sentences sent to the models together.  The first paragraph goes alone, so the first
+"""Sentences sent to the generator together.  The first paragraph goes alone, so the first
 output appears quickly; then batches double from 12 sentences up to 60 (one greedy group
 in llama.cpp's 63 sequences): a few large groups decode faster than many small ones (the
 bench sample's 101 clean sentences at K=5 took ~15-20% longer in batches of 12 than in one
-call), and a long document still streams, 60 sentences at a time."""
+call; greedy decoding took 199 ms a sentence in groups of 3, 132 in groups of 60), and a
+long document still streams."""
+MAX_SPREAD = 4
+"""Where the gate and the cache spare most sentences the generator, a batch holds more of the
+document (up to this many times the generator's batch), so the generator's groups stay large."""
 
 
 @dataclass
@@ -92,18 +97,28 @@ def fix_document(
     """Yield the corrected document in order, a batch of paragraphs at a time."""
     pending: list[_Span] = []
     waiting = 0
-    batch = 0  # the first paragraph goes alone
+    batch = generated = 0  # the first paragraph goes alone
     for span in _spans(lines, syntax, notice):
         pending.append(span)
         waiting += len(span.sentences)
         if waiting and waiting >= batch:
             yield from _flush(pending, engine, on_sentences, notice)
             pending, waiting = [], 0
-            batch = min(max(2 * batch, FIRST_BATCH_SENTENCES), MAX_BATCH_SENTENCES)
+            generated = min(max(2 * generated, FIRST_BATCH_SENTENCES), MAX_BATCH_SENTENCES)
+            batch = document_batch(generated, engine.timings)
         elif not waiting:
             yield from _flush(pending, engine, on_sentences, notice)
             pending = []
     yield from _flush(pending, engine, on_sentences, notice)
+
+
+def document_batch(generated: int, timings: Timings) -> int:
+    """How many of the document's sentences to send together so that about ``generated`` of
+    them reach the generator, judging by the share that has reached it so far."""
+    if not timings.sentences:
+        return generated
+    reached = (timings.sentences - timings.gated - timings.cached) / timings.sentences
+    return math.ceil(generated / max(reached, 1 / MAX_SPREAD))
 
 
 def _flush(

@@ -79,3 +79,37 @@ def test_the_sample_gate_comes_from_the_corrector_unless_set_and_needs_the_gate(
     assert build_engine(replace(settings, sample_gate=0.4), Env()).sample_gate == 0.4
     assert build_engine(replace(settings, sample_gate=0.0), Env()).sample_gate is None
     assert build_engine(replace(settings, gate=0.0, sample_gate=0.4), Env()).sample_gate is None
+
+
+class DoubtByWord:
+    """A gate model that doubts the sentences holding "have" or "are" (the rule generator's errors)."""
+
+    id = "by-word"
+
+    def load(self) -> None:
+        pass
+
+    def error_probabilities(self, sources: Sequence[str]) -> list[float]:
+        return [0.9 if {"have", "are"} & set(s.split()) else 0.01 for s in sources]
+
+
+def test_batches_grow_in_sentences_that_reach_the_generator() -> None:
+    """In a mostly clean document the gate spares most sentences the generator, so a batch takes
+    more of the document and the generator's groups stay large; the output is the same."""
+    import io
+
+    from lmcor_cli.pipeline import FIRST_BATCH_SENTENCES, MAX_SPREAD, fix_document
+
+    clean = [f"Paragraph {n} is fine." for n in range(120)]
+    lines = [f"It have a bug {n}." if n % 8 == 0 else line for n, line in enumerate(clean)]
+    text = "\n\n".join(lines) + "\n"
+    inner = CountingRules()
+    engine = Engine(lambda: AdaptiveSampling(inner), lambda: None, "test", "none", 1, cache=None,
+                    gate=0.1, gatekeeper=DoubtByWord())
+    output = "".join(piece.text for piece in fix_document(io.StringIO(text, newline=""), "text", engine))
+    assert output == text.replace("It have", "It has")
+    asked = [len(sentences) for sentences, _ in inner.asked]
+    assert sum(asked) == 15 and engine.timings.gated == 105
+    # One generator sentence in 8: without the spread, batches of 12 document sentences would
+    # bring it one or two at a time.
+    assert asked[0] == 1 and max(asked) >= FIRST_BATCH_SENTENCES * MAX_SPREAD // 8
