@@ -53,6 +53,43 @@ def test_the_sentences_named_get_samples_in_one_call_each_with_the_same_pools():
     assert inner.asked == [(tuple(sentences), 1)]
 
 
+class CountingEach(CountingRules):
+    """The rule generator with ``candidates_each``: a count per sentence, recorded."""
+
+    def candidates_each(self, sentences, counts):  # type: ignore[no-untyped-def]
+        self.asked.append((tuple(sentences), tuple(counts)))
+        return [super(CountingRules, self).candidates([s], n)[0] for s, n in zip(sentences, counts)]
+
+
+def test_a_generator_with_candidates_each_decodes_the_named_sentences_in_one_call():
+    inner = CountingEach()
+    sentences = ["This are wrong.", "All is well here.", "It have a bug."]
+    pools = AdaptiveSampling(inner).candidates_where(sentences, 5, [False, True, False])
+    assert inner.asked == [(tuple(sentences), (1, 5, 1))]
+    full = Rules().candidates(sentences, 5)
+    assert pools == [full[0][:1], full[1], full[2][:1]]
+
+
+@pytest.mark.model
+def test_llamacpp_candidates_each_are_its_candidates():
+    """Sentences decoded together with different counts get the candidates each would get
+    alone (the same greedy text, the same seeded samples)."""
+    from lmcor_cli.generate.base import GeneratorSpec, open_generator
+    from lmcor_cli.prompt import load_prompt
+
+    spec = GeneratorSpec(name="gemma3-270m", prompt=load_prompt(0), threads=1, sample_all=True, rules_first=False)
+    generator = open_generator(spec)
+    try:
+        sentences = ["She go to school every days.", "The results was published in march.", "He have two cat."]
+        mixed = generator.candidates_each(sentences, [3, 1, 2])
+        alone = [generator.candidates([s], n)[0] for s, n in zip(sentences, [3, 1, 2])]
+    finally:
+        generator.close()
+    assert [[c.origin for c in pool] for pool in mixed] == [["greedy", "sample", "sample"], ["greedy"],
+                                                            ["greedy", "sample"]]
+    assert [[c.text for c in pool] for pool in mixed] == [[c.text for c in pool] for pool in alone]
+
+
 @pytest.mark.model
 def test_llamacpp_samples_are_the_candidates_it_would_have_sampled():
     from lmcor_cli.generate.base import GeneratorSpec, open_generator

@@ -38,6 +38,18 @@ def test_the_wrapped_generator_reads_harpers_fix():
     assert echo.id == "test-echo"  # everything else is the wrapped generator's own
 
 
+def test_candidates_each_reads_harpers_fix_too():
+    class EchoEach(Echo):
+        def candidates_each(self, sentences, counts):  # type: ignore[no-untyped-def]
+            return [self.candidates([s], n)[0] for s, n in zip(sentences, counts)]
+
+    fixed = harper_fix(MISSPELT, frequent_spelling=True)
+    pools = RulesFirst(EchoEach()).candidates_each([MISSPELT, "All is well."], [2, 1])
+    assert [[c.text for c in pool] for pool in pools] == [[fixed], ["All is well."]]
+    with pytest.raises(AttributeError):
+        RulesFirst(Echo()).candidates_each  # noqa: B018  (a generator without it: none here either)
+
+
 class _Loading(Echo):
     """Echo with a model to load: records when it loads, and whether Harper's linter for the
     current rules was being built meanwhile (on another thread)."""

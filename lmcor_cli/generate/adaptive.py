@@ -21,7 +21,8 @@ def needs_samples(sentence: str, greedy: Candidate) -> bool:
 
 class AdaptiveSampling:
     """Wraps any generator; ``id``, fluency scores and ``close`` are the wrapped one's own.
-    Uses the generator's ``samples`` where it has one, so nothing is decoded twice."""
+    Uses the generator's ``samples`` where it has one, so nothing is decoded twice, and its
+    ``candidates_each`` (a count per sentence, one call) where the counts are known first."""
 
     def __init__(self, inner: Any):
         self.inner = inner
@@ -36,6 +37,9 @@ class AdaptiveSampling:
         if k <= 1:
             return self.inner.candidates(sentences, k)
         if sample is not None:  # known beforehand: each sentence decoded once, greedy and samples together
+            each = getattr(self.inner, "candidates_each", None)
+            if each is not None:  # in one call, where the generator can
+                return [list(pool) for pool in each(sentences, [k if mark else 1 for mark in sample])]
             pools: list[list[Candidate]] = [[] for _ in sentences]
             for wanted, count in ((True, k), (False, 1)):
                 chosen = [i for i, mark in enumerate(sample) if bool(mark) == wanted]

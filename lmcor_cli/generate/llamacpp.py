@@ -74,11 +74,18 @@ class LlamaCppGenerator:
         greedy one (same seeds), for a caller that has the greedy candidate already."""
         return self._decode(sentences, range(1, n + 1))
 
-    def _decode(self, sentences: Sequence[str], indices: range) -> list[list[Candidate]]:
+    def candidates_each(self, sentences: Sequence[str], counts: Sequence[int]) -> list[list[Candidate]]:
+        """The first ``counts[i]`` candidates of sentence i (the same as ``candidates``), all
+        decoded together: one group's decode steps serve the greedy-only sentences and the
+        sampled ones alike, rather than two calls of smaller groups."""
+        return self._decode(sentences, [range(count) for count in counts])
+
+    def _decode(self, sentences: Sequence[str], indices: range | Sequence[range]) -> list[list[Candidate]]:
         session = self._open()
+        wanted = [indices] * len(sentences) if isinstance(indices, range) else list(indices)
         results: list[list[Candidate]] = []
-        for group in _groups(list(sentences), len(indices), session):
-            results.extend(session.decode_group(group, indices, self.spec.temperature))
+        for group in _groups(list(zip(sentences, wanted)), session):
+            results.extend(session.decode_group(group, self.spec.temperature))
         return results
 
     def log_likelihoods(self, texts: Sequence[str]) -> list[float]:
@@ -102,23 +109,26 @@ class LlamaCppGenerator:
             self._session = None
 
 
-def _groups(sentences: list[str], k: int, session: Session) -> Iterator[list[str]]:
-    """Sentences in groups that fit the sequence limit and the KV cache."""
-    group: list[str] = []
-    cells = suffixes = 0
-    for sentence in sentences:
+def _groups(wanted: list[tuple[str, range]], session: Session) -> Iterator[list[tuple[str, range]]]:
+    """Sentences (each with the candidates wanted of it) in groups that fit the sequence limit
+    and the KV cache."""
+    group: list[tuple[str, range]] = []
+    cells = suffixes = sequences = 0
+    for sentence, indices in wanted:
+        k = len(indices)
         suffix = len(session.suffix_tokens(sentence))
         need = suffix + k * session.budget(sentence, k)
         if group and (
-            (len(group) + 1) * k > MAX_SEQUENCES - 1
+            sequences + k > MAX_SEQUENCES - 1
             or cells + need > N_CTX - session.prefix_len
             or suffixes + suffix > N_BATCH
         ):
             yield group
-            group, cells, suffixes = [], 0, 0
-        group.append(sentence)
+            group, cells, suffixes, sequences = [], 0, 0, 0
+        group.append((sentence, indices))
         cells += need
         suffixes += suffix
+        sequences += k
     if group:
         yield group
 
@@ -262,15 +272,17 @@ class Session:
         room = (N_CTX - self.prefix_len - len(self.suffix_tokens(sentence))) // max(k, 1)
         return max(1, min(wanted, room))
 
-    def decode_group(self, sentences: list[str], indices: range, temperature: float) -> list[list[Candidate]]:
-        """Candidates number ``indices`` of each sentence (0 is the greedy one, n samples with seed + n)."""
+    def decode_group(self, group: list[tuple[str, range]], temperature: float) -> list[list[Candidate]]:
+        """Each sentence's candidates number ``indices`` (0 is the greedy one, n samples with seed + n)."""
         llama = self.llama
-        k = len(indices)
         sequences: list[list[_Sequence]] = []
         entries = []
-        for i, sentence in enumerate(sentences):
+        next_id = 1  # sequence 0 holds the prefix
+        for sentence, indices in group:
+            k = len(indices)
             suffix = self.suffix_tokens(sentence)
-            seq_ids = tuple(1 + i * k + j for j in range(k))
+            seq_ids = tuple(range(next_id, next_id + k))
+            next_id += k
             for seq_id in seq_ids:
                 llama.llama_memory_seq_cp(self.memory, 0, seq_id, -1, -1)
             start = len(entries)
@@ -293,7 +305,7 @@ class Session:
         try:
             self._fill(entries)
             self._decode()
-            active = [s for group in sequences for s in group]
+            active = [s for candidates in sequences for s in candidates]
             while active:
                 step = []
                 for sequence in active:
@@ -310,15 +322,15 @@ class Session:
                     sequence.pos += 1
                 self._decode()
         finally:
-            for group in sequences:
-                for sequence in group:
+            for candidates in sequences:
+                for sequence in candidates:
                     llama.llama_memory_seq_rm(self.memory, sequence.seq_id, -1, -1)
         return [
             [
                 Candidate(s.pieces.decode("utf-8", errors="ignore").strip(), "greedy" if j == 0 else "sample")
-                for j, s in zip(indices, group)
+                for j, s in zip(indices, decoded)
             ]
-            for group in sequences
+            for (_, indices), decoded in zip(group, sequences)
         ]
 
     def log_likelihoods(self, texts: list[str]) -> list[float]:

@@ -55,6 +55,18 @@ class RulesFirst:
 
         return samples
 
+    @property
+    def candidates_each(self) -> Callable[[Sequence[str], Sequence[int]], list[list[Candidate]]]:
+        """The wrapped generator's ``candidates_each`` on Harper's fixes; absent (AttributeError)
+        where the wrapped generator has none."""
+        inner = self.inner.candidates_each
+
+        def candidates_each(sentences: Sequence[str], counts: Sequence[int]) -> list[list[Candidate]]:
+            self.load()
+            return inner(self._fixed(sentences), counts)
+
+        return candidates_each
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
