@@ -278,6 +278,10 @@ def test_tune_gate_tries_sample_gates_on_pools_sampled_for_every_sentence(export
     default, doubting = (r[str(data)] for r in report["gate_grid"])
     assert default["sampled_share"] == 0.5 and doubting["sampled_share"] == 0.0  # the rules rewrite one of two
     assert {"oracle_gleu", "oracle_f0.5"} <= set(doubting)
+    # Each lever's cost apart: the default sampling costs nothing against itself; gate 0 gates nothing.
+    assert default["sampling_gleu_cost"] == default["sampling_f0.5_cost"] == 0.0
+    assert doubting["gleu_cost"] == doubting["f0.5_cost"] == 0.0
+    assert doubting["total_f0.5_cost"] == doubting["sampling_f0.5_cost"]
     meta = json.loads((served / "lmcor.json").read_text())
     assert meta["gate"] == 0.0 and report["chosen"]["sample_gate"] == meta["sample_gate"] in (None, 0.5)
     bad = run_lmcor("train", "tune-gate", str(data), "-c", str(served), "--gate-model", str(sure), "-g", RULES,

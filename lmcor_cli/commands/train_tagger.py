@@ -282,9 +282,12 @@ def gate_grid(engine, sets, gates: list[float], judged: list[Path],  # type: ign
     """Per gate value (and sample gate) and set: the share of sentences it lets skip the
     generator, its misses (the share of sentences with gold edits that it skipped), the share
     of the others sampled, the scores and the pools' oracle and, on the ``judged`` sets, what
-    it costs in GLEU and F0.5 against no gate (and the default sampling, sample gate 0), with
-    the same corrector.  A gated sentence is kept as it is and the others are decided alone,
-    so each set is decided once per sample gate (call under the project rules)."""
+    each lever costs in GLEU and F0.5 with the same corrector: the gate against no gate with the
+    same sampling (``gleu_cost``, ``f0.5_cost``), the sample gate's sampling against the default
+    (sample gate 0), both without a gate (``sampling_*``), and both together (``total_*``); a
+    row's ``worst_*`` is the largest of the three over the judged sets.  A gated sentence is
+    kept as it is and the others are decided alone, so each set is decided once per sample
+    gate (call under the project rules)."""
     from lmcor_cli.engine import harper_silent
     from lmcor_cli.evaluate.systems import oracle_outputs
 
@@ -305,18 +308,19 @@ def gate_grid(engine, sets, gates: list[float], judged: list[Path],  # type: ign
             outputs = [o.output for o in engine.decide_pooled(dev.sources, raw, pools, [False] * len(raw))]
             oracle = dev.score(oracle_outputs(dev.sources, dev.originals, pools, dev.references, dev.score_form))
             sampled = [len(pool) > 1 for pool in raw]
-            baseline.setdefault(path, dev.score(outputs))  # the first sample gate: 0, or none tried
-            decided.append((path, dev, doubts, silent, needs, outputs, sampled, oracle))
+            ungated = dev.score(outputs)
+            baseline.setdefault(path, ungated)  # the first sample gate: 0, or none tried
+            decided.append((path, dev, doubts, silent, needs, outputs, sampled, oracle, ungated))
         for gate in gates:
             row: dict[str, object] = {"gate": gate, "sample_gate": sample_gate}
             costs = []
-            for path, dev, doubts, silent, needs, outputs, sampled, oracle in decided:
+            for path, dev, doubts, silent, needs, outputs, sampled, oracle, ungated in decided:
                 gated = [p < gate and quiet for p, quiet in zip(doubts, silent)]
                 scores = dev.score([s if skip else o for s, skip, o in zip(dev.sources, gated, outputs)])
-                cost = (round(baseline[path]["gleu"] - scores["gleu"], 2),
-                        round(baseline[path]["f0.5"] - scores["f0.5"], 2))
+                cost = _cost(ungated, scores)
+                sampling, total = _cost(baseline[path], ungated), _cost(baseline[path], scores)
                 if path in judged:
-                    costs.append(cost)
+                    costs.extend([cost, sampling, total])
                 generated = [not skip for skip in gated]
                 row[str(path)] = {"gated_share": round(sum(gated) / max(len(gated), 1), 3),
                                   "misses": round(sum(g and n for g, n in zip(gated, needs)) / max(sum(needs), 1), 3),
@@ -324,8 +328,15 @@ def gate_grid(engine, sets, gates: list[float], judged: list[Path],  # type: ign
                                                          / max(sum(generated), 1), 3),
                                   "gleu": scores["gleu"], "f0.5": scores["f0.5"], "changed": scores["changed"],
                                   "gleu_cost": cost[0], "f0.5_cost": cost[1],
+                                  "sampling_gleu_cost": sampling[0], "sampling_f0.5_cost": sampling[1],
+                                  "total_gleu_cost": total[0], "total_f0.5_cost": total[1],
                                   "oracle_gleu": oracle["gleu"], "oracle_f0.5": oracle["f0.5"]}
             row["worst_gleu_cost"] = max((c[0] for c in costs), default=0.0)
             row["worst_f0.5_cost"] = max((c[1] for c in costs), default=0.0)
             rows.append(row)
     return rows
+
+
+def _cost(before: dict[str, float], after: dict[str, float]) -> tuple[float, float]:
+    """GLEU and F0.5 lost from ``before`` to ``after`` (negative: gained)."""
+    return round(before["gleu"] - after["gleu"], 2), round(before["f0.5"] - after["f0.5"], 2)
