@@ -67,12 +67,12 @@ class LlamaCppGenerator:
         self._session: Session | None = None
 
     def candidates(self, sentences: Sequence[str], k: int) -> list[list[Candidate]]:
-        return self._decode(sentences, range(k))
+        return self._decode(sentences, [range(k)] * len(sentences))
 
     def samples(self, sentences: Sequence[str], n: int) -> list[list[Candidate]]:
         """Candidates 1..n alone — exactly those ``candidates(sentences, n + 1)`` adds to the
         greedy one (same seeds), for a caller that has the greedy candidate already."""
-        return self._decode(sentences, range(1, n + 1))
+        return self._decode(sentences, [range(1, n + 1)] * len(sentences))
 
     def candidates_each(self, sentences: Sequence[str], counts: Sequence[int]) -> list[list[Candidate]]:
         """The first ``counts[i]`` candidates of sentence i (the same as ``candidates``), all
@@ -80,11 +80,11 @@ class LlamaCppGenerator:
         sampled ones alike, rather than two calls of smaller groups."""
         return self._decode(sentences, [range(count) for count in counts])
 
-    def _decode(self, sentences: Sequence[str], indices: range | Sequence[range]) -> list[list[Candidate]]:
+    def _decode(self, sentences: Sequence[str], indices: Sequence[range]) -> list[list[Candidate]]:
+        """Candidates number ``indices[i]`` of sentence i, in groups that fit llama.cpp's limits."""
         session = self._open()
-        wanted = [indices] * len(sentences) if isinstance(indices, range) else list(indices)
         results: list[list[Candidate]] = []
-        for group in _groups(list(zip(sentences, wanted)), session):
+        for group in _groups(list(zip(sentences, indices)), session):
             results.extend(session.decode_group(group, self.spec.temperature))
         return results
 

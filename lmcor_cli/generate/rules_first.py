@@ -44,28 +44,25 @@ class RulesFirst:
         self._loaded = True
 
     @property
-    def samples(self) -> Callable[[Sequence[str], int], list[list[Candidate]]]:
+    def samples(self) -> Callable[..., list[list[Candidate]]]:
         """The wrapped generator's ``samples`` on Harper's fixes; absent (AttributeError) where
         the wrapped generator has none."""
-        inner = self.inner.samples
-
-        def samples(sentences: Sequence[str], n: int) -> list[list[Candidate]]:
-            self.load()
-            return inner(self._fixed(sentences), n)
-
-        return samples
+        return self._on_fixes(self.inner.samples)
 
     @property
-    def candidates_each(self) -> Callable[[Sequence[str], Sequence[int]], list[list[Candidate]]]:
+    def candidates_each(self) -> Callable[..., list[list[Candidate]]]:
         """The wrapped generator's ``candidates_each`` on Harper's fixes; absent (AttributeError)
         where the wrapped generator has none."""
-        inner = self.inner.candidates_each
+        return self._on_fixes(self.inner.candidates_each)
 
-        def candidates_each(sentences: Sequence[str], counts: Sequence[int]) -> list[list[Candidate]]:
+    def _on_fixes(self, method: Callable[..., list[list[Candidate]]]) -> Callable[..., list[list[Candidate]]]:
+        """``method`` (sentences first, then its own arguments) called on Harper's fixes."""
+
+        def on_fixes(sentences: Sequence[str], *args: Any) -> list[list[Candidate]]:
             self.load()
-            return inner(self._fixed(sentences), counts)
+            return method(self._fixed(sentences), *args)
 
-        return candidates_each
+        return on_fixes
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
