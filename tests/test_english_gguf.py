@@ -51,7 +51,7 @@ def test_pruned_gemma_tokenizes_english_as_the_full_model_and_decodes_the_same(t
         try:
             pieces[name] = [[session.piece(t) for t in session.tokenize(s, add_bos=False)] for s in sentences]
             session.set_prefix(spec.prompt.prefix)
-            outputs[name] = [pool[0].text for pool in session.decode_group(sentences, range(1), 0.6)]
+            outputs[name] = [pool[0].text for pool in session.decode_group([(s, range(1)) for s in sentences], 0.6)]
         finally:
             session.close()
     assert pieces["pruned"] == pieces["full"]
