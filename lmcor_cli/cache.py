@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 from lmcor_cli.candidates import Candidate, FluencyScorer
 from lmcor_cli.correctors.base import Edit
 
+OPEN_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # seconds between tries to open a cache another process holds
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, output TEXT NOT NULL, candidates TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS pools (key TEXT PRIMARY KEY, candidates TEXT NOT NULL);"
@@ -53,7 +55,9 @@ class ResultCache:
         if self._db is not None or self._broken:
             return self._db
         try:
-            self._db = self._open()
+            self._db = self._open_when_free()
+        except sqlite3.OperationalError as exc:  # still locked, or unreadable: not corrupt, so never moved aside
+            self._disable(exc)
         except sqlite3.DatabaseError:
             self.notice(f"cache {self.path} was corrupt; rebuilding it")
             self._move_aside()
@@ -64,6 +68,17 @@ class ResultCache:
         except (sqlite3.Error, OSError) as exc:
             self._disable(exc)
         return self._db
+
+    def _open_when_free(self) -> sqlite3.Connection:
+        """``_open``, tried again while another process holds a lock SQLite will not wait for
+        (two processes creating the cache at once: switching a new file to WAL can fail at once
+        with "database is locked", which must not be taken for corruption)."""
+        for delay in OPEN_RETRY_DELAYS:
+            try:
+                return self._open()
+            except sqlite3.OperationalError:
+                time.sleep(delay)
+        return self._open()
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
