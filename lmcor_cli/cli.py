@@ -678,10 +678,12 @@ def train_pool_scorer(
 def main() -> None:
     """Entry point, and every command's error boundary (``boundary.run``).  SIGTERM unwinds
     like Ctrl-C so in-place writes clean up their temp files (and both are latched: see
-    ``interrupt``); typer maps Ctrl-C to exit 130 and a closed stdout pipe to a quiet exit."""
-    from lmcor_cli import boundary, interrupt
+    ``interrupt``); typer maps Ctrl-C to exit 130 and a closed stdout pipe to a quiet exit.
+    glibc's malloc arenas are capped before any model loads (``memory``)."""
+    from lmcor_cli import boundary, interrupt, memory
 
     interrupt.install()
+    memory.limit_arenas()
     sys.exit(boundary.run(app))
 
 

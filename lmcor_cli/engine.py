@@ -18,6 +18,7 @@ from lmcor_cli.correctors import Correction, Corrector, Edit
 from lmcor_cli.correctors.words import apply_edits, overlaps
 from lmcor_cli.errors import LmcorError, ModelError
 from lmcor_cli.generate.base import Generator, fluency_scorer
+from lmcor_cli.memory import return_freed_memory
 from lmcor_cli.pool import clean_pool, corrector_fallback, corrector_pool, greedy_choice
 from lmcor_cli.project_rules import ProjectRules
 from lmcor_cli.rules.harper import available as harper_available
@@ -210,6 +211,7 @@ class Engine:
         self._load_gate()
         started = time.perf_counter()
         doubts = self.gatekeeper.error_probabilities(texts)
+        return_freed_memory()  # the read's activation buffers, before the generator's peak
         self.timings.corrector_s += time.perf_counter() - started
         return doubts
 

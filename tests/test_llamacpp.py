@@ -84,3 +84,39 @@ def test_corrupt_gguf_is_a_model_error(tmp_path):
     assert b"cannot load" in result.stderr and b"Traceback" not in result.stderr
     assert result.stdout == b""
 
+
+
+def test_a_long_sentence_keeps_full_candidates_split_over_groups(generator):
+    """A sentence at the segmenter's word limit, with digits and punctuation splitting it into
+    ~680 tokens, gets its whole token budget for each of five candidates: its candidates are
+    split into parts that fit the KV cache, each part in a group of its own."""
+    from lmcor_cli.generate.llamacpp import _groups
+    from lmcor_cli.segment import MAX_SENTENCE_WORDS
+
+    words = [f"v{i}.{i % 7}," if i % 3 else "the" for i in range(MAX_SENTENCE_WORDS)]
+    sentence = " ".join(words) + "."
+    session = generator._open()
+    wanted = int(len(session.tokenize(sentence, add_bos=False)) * 1.5) + 8
+    parts = session.parts(sentence, range(5))
+    assert [j for part in parts for j in part] == [0, 1, 2, 3, 4] and len(parts) > 1
+    assert all(session.budget(sentence, len(part)) == wanted for part in parts)
+    assert session.parts("A short sentence .", range(5)) == [range(5)]
+    assert session.parts("A short sentence .", range(0)) == []
+    groups = list(_groups([(sentence, part) for part in parts], session))
+    assert len(groups) == len(parts)
+
+
+def test_split_candidates_are_the_ones_decoded_together(generator):
+    from lmcor_cli.generate import llamacpp
+
+    sentences = ["She go to school every days .", "The results was published in march ."]
+    together = generator.candidates(sentences, 3)
+    session = generator._open()
+    original = session.parts
+    session.parts = lambda sentence, indices: [part for part in (indices[:1], indices[1:]) if part]
+    try:
+        split = generator.candidates(sentences, 3)
+    finally:
+        session.parts = original
+    assert [[c.text for c in pool] for pool in split] == [[c.text for c in pool] for pool in together]
+    assert llamacpp.N_CTX >= 2048

@@ -34,9 +34,13 @@ from lmcor_cli.errors import ModelError
 from lmcor_cli.generate.base import GeneratorSpec, generator_id
 from lmcor_cli.silence import silenced
 
-# KV cells for the few-shot prefix and one group of sentences' candidates: 4,096 keep the
-# cache at ~75 MB (Gemma 3 270M, f16) and fit a dozen sentences with five candidates each.
-N_CTX = 4096
+# KV cells for the few-shot prefix (~185 tokens) and one group of sentences' candidates:
+# 2,048 keep the cache at ~37 MB (Gemma 3 270M, f16) and fit about seven sentences with five
+# candidates each, or 25 with the greedy one.  Smaller groups cost no speed (a decode step
+# costs ~2 ms a token from 20 tokens a batch up: compute-bound); 4,096 cells measured 38 MB
+# more peak RSS for the same sentences/s.  Five full candidates fit a sentence of up to ~210
+# tokens, past what the corrector reads (160 pieces) and the segmenter corrects (150 words).
+N_CTX = 2048
 N_BATCH = 2048
 MAX_SEQUENCES = 64
 MAX_SCORED_TOKENS = 256  # a sentence's fluency score needs no more
@@ -81,11 +85,18 @@ class LlamaCppGenerator:
         return self._decode(sentences, [range(count) for count in counts])
 
     def _decode(self, sentences: Sequence[str], indices: Sequence[range]) -> list[list[Candidate]]:
-        """Candidates number ``indices[i]`` of sentence i, in groups that fit llama.cpp's limits."""
+        """Candidates number ``indices[i]`` of sentence i, in groups that fit llama.cpp's limits
+        (a long sentence's candidates split over several groups, when together they would not
+        fit the KV cache; seeded per candidate number, they come out the same)."""
         session = self._open()
-        results: list[list[Candidate]] = []
-        for group in _groups(list(zip(sentences, indices)), session):
-            results.extend(session.decode_group(group, self.spec.temperature))
+        parts = [(owner, sentence, part) for owner, (sentence, wanted) in enumerate(zip(sentences, indices))
+                 for part in session.parts(sentence, wanted)]
+        decoded: list[list[Candidate]] = []
+        for group in _groups([(sentence, part) for _, sentence, part in parts], session):
+            decoded.extend(session.decode_group(group, self.spec.temperature))
+        results: list[list[Candidate]] = [[] for _ in sentences]
+        for (owner, _, _), candidates in zip(parts, decoded):
+            results[owner].extend(candidates)
         return results
 
     def log_likelihoods(self, texts: Sequence[str]) -> list[float]:
@@ -264,13 +275,23 @@ class Session:
     def suffix_tokens(self, sentence: str) -> list[int]:
         return self.tokenize(self.spec.prompt.for_sentence(sentence)[len(self.spec.prompt.prefix) :], add_bos=False)
 
+    def parts(self, sentence: str, indices: range) -> list[range]:
+        """``indices`` split so that each part's candidates, at their full token budget, fit the
+        KV cache together (one part but for sentences of a few hundred tokens; none for no
+        candidates, which llama.cpp could not place in any sequence)."""
+        room = N_CTX - self.prefix_len - len(self.suffix_tokens(sentence))
+        per_part = max(1, room // self._wanted(sentence))
+        return [indices[start : start + per_part] for start in range(0, len(indices), per_part)]
+
     def budget(self, sentence: str, k: int) -> int:
         """Tokens a candidate may take: half as many again as the sentence, and never more than
-        lets the sentence's ``k`` candidates fit the KV cache alone (a bound only sentences of
-        hundreds of tokens meet: the prefix takes ~200 cells of 4,096)."""
-        wanted = int(len(self.tokenize(sentence, add_bos=False)) * 1.5) + 8
+        lets the sentence's ``k`` candidates fit the KV cache alone (``parts`` keeps ``k`` low
+        enough; only a sentence of over a thousand tokens is cut short)."""
         room = (N_CTX - self.prefix_len - len(self.suffix_tokens(sentence))) // max(k, 1)
-        return max(1, min(wanted, room))
+        return max(1, min(self._wanted(sentence), room))
+
+    def _wanted(self, sentence: str) -> int:
+        return int(len(self.tokenize(sentence, add_bos=False)) * 1.5) + 8
 
     def decode_group(self, group: list[tuple[str, range]], temperature: float) -> list[list[Candidate]]:
         """Each sentence's candidates number ``indices`` (0 is the greedy one, n samples with seed + n)."""
