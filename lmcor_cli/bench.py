@@ -23,6 +23,10 @@ Definitions (all wall-clock, one process, cache off):
   runs would add the raw generator's peak to it).
 - ``changed`` / ``fixes``: sentences the run changed and edits it made (on the clean twin,
   every one is a false alarm).
+- ``gate_read_per_s``: the gate's model reading the sentences alone, on one thread (what every
+  sentence pays); ``corrector_alone_per_s``: the corrector on the sentences without candidates
+  (null for a ranking corrector, which has nothing to rank then); ``corrector_pool_per_s``: the
+  corrector with the raw run's pools, as built for it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import io
 import resource
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
@@ -38,7 +43,14 @@ from lmcor_cli.candidates import Candidate
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
 from lmcor_cli.correctors import open_corrector
-from lmcor_cli.engine_factory import build_engine, corrector_info, generator_spec, resolve_device
+from lmcor_cli.engine_factory import (
+    build_engine,
+    corrector_info,
+    gate_threshold,
+    gatekeeper,
+    generator_spec,
+    resolve_device,
+)
 from lmcor_cli.generate.base import close_generator, open_generator
 from lmcor_cli.pipeline import fix_document
 from lmcor_cli.pool import corrector_pool
@@ -97,6 +109,7 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bo
     speeds = sorted(run["sentences_per_s"] for run in runs)
     median = sorted(runs, key=lambda run: run["sentences_per_s"])[(len(runs) - 1) // 2]  # the slower middle one
     alone, pooled = corrector_speed(settings, sentences, raw_pools)
+    gate_read = gate_speed(settings, sentences)
     return {
         "file": name,
         "candidates": k,
@@ -107,6 +120,7 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bo
         "sentences_per_s_runs": [run["sentences_per_s"] for run in runs],
         "spread": round((speeds[-1] - speeds[0]) / median["sentences_per_s"], 3) if median["sentences_per_s"] else 0.0,
         "vs_greedy_runs": [run["vs_greedy"] for run in runs],
+        "gate_read_per_s": gate_read,
         "corrector_alone_per_s": alone,
         "corrector_pool_per_s": pooled,
     }
@@ -162,18 +176,36 @@ def _raw_run(settings: Settings, env: Env, sentences: list[str],
     return raw_s, greedy_s, pools
 
 
-def corrector_speed(settings: Settings, sentences: list[str], raw_pools: list[list[Candidate]]) -> tuple[float, float]:
-    """The corrector by itself on one thread, in sentences per second: on the sources alone, and
-    with their K-candidate pools (as built for it, Harper's fixes included, not timed)."""
+def corrector_speed(settings: Settings, sentences: list[str],
+                    raw_pools: list[list[Candidate]]) -> tuple[float | None, float]:
+    """The corrector by itself on one thread, in sentences per second: on the sources alone (None
+    for a ranking corrector: without candidates it has nothing to do), and with their K-candidate
+    pools (as built for it, Harper's fixes included, not timed)."""
     info = corrector_info(settings)
     if info is None or not sentences:
         return 0.0, 0.0
     corrector = open_corrector(info, threads=1)
     corrector.correct(sentences[:2], [[], []])  # load and warm up
     pools = [corrector_pool(s, p) for s, p in zip(sentences, raw_pools)]
-    rates = []
-    for batch in ([[] for _ in sentences], pools):
-        started = time.perf_counter()
-        corrector.correct(sentences, batch)
-        rates.append(round(len(sentences) / (time.perf_counter() - started), 1))
-    return rates[0], rates[1]
+    alone = None if info.meta.mode == "rank" else _rate(lambda: corrector.correct(sentences, [[] for _ in sentences]),
+                                                         len(sentences))
+    return alone, _rate(lambda: corrector.correct(sentences, pools), len(sentences))
+
+
+def gate_speed(settings: Settings, sentences: list[str]) -> float | None:
+    """The gate's model reading the sentences alone on one thread, in sentences per second;
+    None where the corrector has no gate."""
+    info = corrector_info(settings)
+    if info is None or not gate_threshold(settings, info) or not sentences:
+        return None
+    reader = gatekeeper(info, open_corrector(info, threads=1), "cpu", 1)  # opening loads nothing yet
+    if reader is None:
+        return None
+    reader.error_probabilities(sentences[:2])  # load and warm up
+    return _rate(lambda: reader.error_probabilities(sentences), len(sentences))
+
+
+def _rate(work: Callable[[], object], count: int) -> float:
+    started = time.perf_counter()
+    work()
+    return round(count / (time.perf_counter() - started), 1)

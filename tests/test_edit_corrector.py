@@ -246,6 +246,8 @@ def test_tune_gate_lets_an_edit_corrector_gate_another_corrector(exported, tiny_
     assert tuned.returncode == 0, tuned.stderr
     meta = json.loads((served / "lmcor.json").read_text())
     assert meta["gate"] == 0.5 and meta["gate_model"] == "../sure"
+    assert "min_confidence" not in meta and "passes" not in meta  # an edit corrector's knobs: nothing here reads them
+    assert b'"gate": 0.5' in tuned.stderr and b"min_confidence" not in tuned.stderr  # says what it chose
     calls = tmp_path / "calls.txt"
     text = b"The cat sits on the mat. The dog sleeps by the door. This are teh best days.\n"
     fixed = run_lmcor("fix", "-", "-c", str(served), "-g", RULES, "--no-cache", input=text,

@@ -35,7 +35,7 @@ def run_export_tagger(run: Path, out: Path, name: str, card: Path | None, env: E
     import torch
     from transformers import Gemma3TextConfig, Gemma3TextModel
 
-    from lmcor_cli.correctors.schema import CorrectorMeta
+    from lmcor_cli.correctors.schema import EDIT_TAGGER_KNOBS, CorrectorMeta
     from lmcor_cli.train.tagger import TaggerModel
     from lmcor_cli.train.tagger_export import export_tagger
 
@@ -52,7 +52,7 @@ def run_export_tagger(run: Path, out: Path, name: str, card: Path | None, env: E
     previous = out / "lmcor.json"
     if previous.is_file():  # keep the knobs a tuning run stored
         old = json.loads(previous.read_text(encoding="utf-8"))
-        for key in ("min_confidence", "min_error_probability", "keep_bias", "passes", "min_pool_probability"):
+        for key in EDIT_TAGGER_KNOBS:
             if key in old:
                 setattr(meta, key, old[key])
     export_tagger(model, kept, tags, run / "spm.model", out, meta, card=card)
@@ -255,13 +255,13 @@ def _choose_gate(engine, sets, data: list[Path], gates: list[float], max_cost: t
 
 
 def _store(meta, folder: Path, env: Env) -> None:  # type: ignore[no-untyped-def]
-    from lmcor_cli.correctors.schema import META_FILE
+    from lmcor_cli.correctors.schema import EDIT_TAGGER_KNOBS, GATE_KNOBS, META_FILE
     from lmcor_cli.train.export import refresh_checksums
 
     meta.write(folder)
     refresh_checksums(folder)
-    env.stderr.print(f"lmcor: chose min_confidence {meta.min_confidence}, min_pool_probability "
-                     f"{meta.min_pool_probability}, gate {meta.gate} → {folder / META_FILE}", markup=False)
+    chosen = {key: value for key, value in meta.to_json().items() if key in (*EDIT_TAGGER_KNOBS, *GATE_KNOBS)}
+    env.stderr.print(f"lmcor: chose {json.dumps(chosen)} → {folder / META_FILE}", markup=False)
 
 
 def sampled_pools(sources: list[str], raw: list[list[Candidate]], doubts: list[float],

@@ -22,6 +22,10 @@ OUTPUT_FORMATS = ("text", "edits")
 META_FILE = "lmcor.json"
 
 
+EDIT_TAGGER_KNOBS = ("min_confidence", "min_error_probability", "keep_bias", "passes", "min_pool_probability")
+GATE_KNOBS = ("gate", "gate_model", "sample_gate")
+
+
 @dataclass
 class CorrectorMeta:
     name: str
@@ -80,7 +84,10 @@ class CorrectorMeta:
                                  f"(this lmcor knows {', '.join(FEATURES)})")
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        """What ``lmcor.json`` holds: the set fields, without the edit corrector's knobs in any
+        other folder (nothing there reads them)."""
+        unread = () if self.architecture == "edit-tagger" else EDIT_TAGGER_KNOBS
+        return {k: v for k, v in asdict(self).items() if v is not None and k not in unread}
 
     def write(self, folder: Path) -> None:
         """``lmcor.json`` in ``folder``: an existing one is replaced atomically (a new folder is
