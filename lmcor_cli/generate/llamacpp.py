@@ -279,19 +279,21 @@ class Session:
         """``indices`` split so that each part's candidates, at their full token budget, fit the
         KV cache together (one part but for sentences of a few hundred tokens; none for no
         candidates, which llama.cpp could not place in any sequence)."""
-        room = N_CTX - self.prefix_len - len(self.suffix_tokens(sentence))
-        per_part = max(1, room // self._wanted(sentence))
+        per_part = max(1, self._room(sentence) // self._wanted(sentence))
         return [indices[start : start + per_part] for start in range(0, len(indices), per_part)]
 
     def budget(self, sentence: str, k: int) -> int:
         """Tokens a candidate may take: half as many again as the sentence, and never more than
         lets the sentence's ``k`` candidates fit the KV cache alone (``parts`` keeps ``k`` low
         enough; only a sentence of over a thousand tokens is cut short)."""
-        room = (N_CTX - self.prefix_len - len(self.suffix_tokens(sentence))) // max(k, 1)
-        return max(1, min(self._wanted(sentence), room))
+        return max(1, min(self._wanted(sentence), self._room(sentence) // max(k, 1)))
 
     def _wanted(self, sentence: str) -> int:
         return int(len(self.tokenize(sentence, add_bos=False)) * 1.5) + 8
+
+    def _room(self, sentence: str) -> int:
+        """KV cells left for the sentence's candidates beside the prefix and its own prompt."""
+        return N_CTX - self.prefix_len - len(self.suffix_tokens(sentence))
 
     def decode_group(self, group: list[tuple[str, range]], temperature: float) -> list[list[Candidate]]:
         """Each sentence's candidates number ``indices`` (0 is the greedy one, n samples with seed + n)."""
