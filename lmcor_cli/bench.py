@@ -42,7 +42,7 @@ from pathlib import Path
 from lmcor_cli.candidates import Candidate
 from lmcor_cli.config import Settings
 from lmcor_cli.console import Env
-from lmcor_cli.correctors import open_corrector
+from lmcor_cli.correctors import CorrectorInfo, open_corrector
 from lmcor_cli.engine_factory import (
     build_engine,
     corrector_info,
@@ -108,8 +108,9 @@ def run_bench(path: Path | None, k: int, settings: Settings, env: Env, clean: bo
         runs.append(run)
     speeds = sorted(run["sentences_per_s"] for run in runs)
     median = sorted(runs, key=lambda run: run["sentences_per_s"])[(len(runs) - 1) // 2]  # the slower middle one
-    alone, pooled = corrector_speed(settings, sentences, raw_pools)
-    gate_read = gate_speed(settings, sentences)
+    info = corrector_info(settings)
+    alone, pooled = corrector_speed(info, sentences, raw_pools)
+    gate_read = gate_speed(info, settings, sentences)
     return {
         "file": name,
         "candidates": k,
@@ -176,12 +177,11 @@ def _raw_run(settings: Settings, env: Env, sentences: list[str],
     return raw_s, greedy_s, pools
 
 
-def corrector_speed(settings: Settings, sentences: list[str],
+def corrector_speed(info: CorrectorInfo | None, sentences: list[str],
                     raw_pools: list[list[Candidate]]) -> tuple[float | None, float]:
     """The corrector by itself on one thread, in sentences per second: on the sources alone (None
     for a ranking corrector: without candidates it has nothing to do), and with their K-candidate
     pools (as built for it, Harper's fixes included, not timed)."""
-    info = corrector_info(settings)
     if info is None or not sentences:
         return 0.0, 0.0
     corrector = open_corrector(info, threads=1)
@@ -192,10 +192,9 @@ def corrector_speed(settings: Settings, sentences: list[str],
     return alone, _rate(lambda: corrector.correct(sentences, pools), len(sentences))
 
 
-def gate_speed(settings: Settings, sentences: list[str]) -> float | None:
+def gate_speed(info: CorrectorInfo | None, settings: Settings, sentences: list[str]) -> float | None:
     """The gate's model reading the sentences alone on one thread, in sentences per second;
     None where the corrector has no gate."""
-    info = corrector_info(settings)
     if info is None or not gate_threshold(settings, info) or not sentences:
         return None
     reader = gatekeeper(info, open_corrector(info, threads=1), "cpu", 1)  # opening loads nothing yet
